@@ -7,6 +7,8 @@ from functools import cache
 from importlib import resources
 from string import Template
 
+USER_SPLIT = "\n=== user ===\n"
+
 
 @dataclass(frozen=True)
 class PromptTemplate:
@@ -27,6 +29,13 @@ class PromptTemplate:
             return Template(self.body).substitute({k: str(v) for k, v in values.items()})
         except KeyError as exc:
             raise KeyError(f"template {self.ref} needs variable {exc.args[0]!r}") from None
+
+    def render_pair(self, **values: object) -> tuple[str, str]:
+        """Render and split at the ``=== user ===`` line into (system, user) texts."""
+        system, sep, user = self.render(**values).partition(USER_SPLIT)
+        if not sep:
+            raise ValueError(f"template {self.ref} has no '{USER_SPLIT.strip()}' line")
+        return system.strip(), user.strip()
 
 
 @cache

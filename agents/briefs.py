@@ -1,0 +1,126 @@
+"""Turn the record, parameters, catalogue and plan into the values the templates need."""
+
+from __future__ import annotations
+
+import json
+
+from mlsd.agents.planner import InterviewPlan
+from mlsd.prompts import SectionSpec, load_catalogue, load_template
+from mlsd.prompts.timeplan import time_plan_for, time_plan_table
+
+from mlsd.records import Params, Record
+
+
+def _bullets(items) -> str:
+    return "\n".join(f"- {item}" for item in items) or "- none"
+
+
+def record_json(record: Record) -> str:
+    """The record as indented JSON; prompts wrap it in delimiters as data, not instructions."""
+    return json.dumps(record.model_dump(mode="json"), indent=2, ensure_ascii=False)
+
+
+def level_profile(level: str) -> str:
+    """The level's profile as prompt text."""
+    p = load_catalogue().levels[level]
+    return (
+        f"{p.level}: {p.seed_profile}\n{p.summary}\nDepth: {p.depth}\n"
+        f"The interviewer scores:\n{_bullets(p.signals)}"
+    )
+
+
+def focus_text(params: Params) -> str:
+    """The focus area and where it applies, or 'none'."""
+    if not params.focus_area:
+        return "none"
+    spec = load_catalogue().focus_areas[params.focus_area.value]
+    where = ", ".join(f"§{n}" for n in spec.sections)
+    return f"{spec.name} (emphasised in {where}; vocabulary: {', '.join(spec.keywords)})"
+
+
+def common_values(record: Record, params: Params) -> dict[str, str]:
+    """Values shared by the planner, writer and critic templates."""
+    return {
+        "record_json": record_json(record),
+        "seniority": params.seniority.value,
+        "level_profile": level_profile(params.seniority.value),
+        "duration": str(params.duration),
+        "focus": focus_text(params),
+    }
+
+
+def section_outline() -> str:
+    """The twelve sections with the seed's bullets, for the planner."""
+    return "\n".join(f"{s.number}. {s.title}\n" + _bullets(s.bullets) for s in load_catalogue().sections)
+
+
+def planner_values(record: Record, params: Params) -> dict[str, str]:
+    """Everything the planner template needs."""
+    slots = time_plan_for(params.duration, params.seniority.value)
+    return {
+        **common_values(record, params),
+        "time_plan": time_plan_table(slots),
+        "section_outline": section_outline(),
+    }
+
+
+def fact_sheet(plan: InterviewPlan) -> str:
+    """The plan's facts as a markdown list."""
+    return "\n".join(
+        f"- **{f.name}**: {f.value}" + (f" ({f.derivation})" if f.derivation else "") for f in plan.facts
+    )
+
+
+def plan_outline(plan: InterviewPlan) -> str:
+    """Every section's key points, so each writer knows what the others cover."""
+    cat = load_catalogue()
+    sections = "\n".join(
+        f"§{s.number} {s.title}:\n" + _bullets(plan.key_points(s.number)) for s in cat.sections
+    )
+    edges = _bullets(
+        f"{e.source} → {e.target}" + (f" ({e.label})" if e.label else "") for e in plan.architecture
+    )
+    return f"{sections}\n\nSystem diagram edges (code draws them in §7):\n{edges}"
+
+
+def writer_prefix_values(record: Record, params: Params, plan: InterviewPlan) -> dict[str, str]:
+    """Values of the shared writer prefix: identical for all twelve sections."""
+    slots = time_plan_for(params.duration, params.seniority.value)
+    return {
+        **common_values(record, params),
+        "framing": f"{plan.framing}\nML objective: {plan.ml_objective}",
+        "fact_sheet": fact_sheet(plan),
+        "plan_outline": plan_outline(plan),
+        "time_plan": time_plan_table(slots),
+    }
+
+
+def section_brief(spec: SectionSpec, params: Params, plan: InterviewPlan, target_words: int) -> str:
+    """The section-specific user message, sent after the shared prefix."""
+    level = params.seniority.value
+    focus = "none"
+    if params.focus_area:
+        focus = load_catalogue().focus_areas[params.focus_area.value].emphasis.get(spec.number, "none")
+    _system, user = load_template("section_brief").render_pair(
+        number=spec.number,
+        title=spec.title,
+        seed_focus=spec.seed_focus,
+        bullets=_bullets(spec.bullets),
+        seed_criteria=spec.seed_criteria,
+        level_criteria=spec.levels[level],
+        must_include=_bullets(spec.must_include),
+        focus_emphasis=focus,
+        key_points=_bullets(plan.key_points(spec.number)),
+        avoid=_bullets(spec.avoid),
+        target_words=target_words,
+        seniority=level,
+    )
+    return user
+
+
+def revision_brief(brief: str, previous: str, fixes: list[str]) -> str:
+    """The brief for a rewrite: the original brief, the previous draft and the fixes."""
+    _system, user = load_template("revision_brief").render_pair(
+        section_brief=brief, previous_draft=previous, fixes=_bullets(fixes)
+    )
+    return user

@@ -1,0 +1,52 @@
+"""Token budgets per section from duration × level × section weight (× focus)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from mlsd.prompts.catalogue import Catalogue, load_catalogue
+
+# Target document length in words. The rubric's minimums are 3,000 / 4,000 / 5,500 words;
+# aiming ~25% above them leaves room for a writer that runs short.
+WORDS_BY_DURATION = {45: 3800, 60: 5000, 90: 6800}
+TOKENS_PER_WORD = 1.35  # measured on markdown with numbers and tables under o200k_base
+FOCUS_WEIGHT = 1.5  # RUBRIC: weight the focus area's sections ×1.5
+MAX_TOKENS_HEADROOM = 1.5  # max_tokens over the target, so a good answer is rarely cut off
+PLANNER_MAX_TOKENS = 2500
+CRITIC_MAX_TOKENS = 2500
+
+
+@dataclass(frozen=True)
+class SectionBudget:
+    """Word target, token target and the max_tokens cap for one section."""
+
+    number: int
+    words: int
+    tokens: int
+    max_tokens: int
+
+
+def section_budgets(
+    duration: int, level: str, focus_area: str | None = None, catalogue: Catalogue | None = None
+) -> dict[int, SectionBudget]:
+    """Budgets for all twelve sections; the word targets sum to the document target."""
+    cat = catalogue or load_catalogue()
+    total_words = WORDS_BY_DURATION[duration] * cat.levels[level].budget_multiplier
+    focus = set(cat.focus_areas[focus_area].sections) if focus_area else set()
+    weights = {s.number: s.weight * (FOCUS_WEIGHT if s.number in focus else 1.0) for s in cat.sections}
+    scale = sum(weights.values())
+    budgets = {}
+    for number, weight in weights.items():
+        words = round(total_words * weight / scale)
+        tokens = math.ceil(words * TOKENS_PER_WORD)
+        budgets[number] = SectionBudget(number, words, tokens, math.ceil(tokens * MAX_TOKENS_HEADROOM))
+    return budgets
+
+
+def fit_max_tokens(wanted: int, prompt_tokens: int, context_length: int | None) -> int:
+    """Shrink max_tokens so prompt + answer fit a model's context window (with a safety margin)."""
+    if context_length is None:
+        return wanted
+    room = context_length - prompt_tokens - 64
+    return max(64, min(wanted, room))

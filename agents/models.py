@@ -1,0 +1,64 @@
+"""The one chat-model factory every agent uses (DESIGN §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from langchain_core.language_models import BaseChatModel
+
+ROLES = ("planner", "writer", "critic", "judge")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Where and how to call models; the key is kept out of repr so it never reaches a log."""
+
+    model: str
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float = 120.0
+    # The OpenAI SDK retries only transient failures (429 honouring Retry-After, 408/409, 5xx,
+    # timeouts, connection errors) and never 400/401/404, which is the policy DESIGN §4 asks for.
+    max_retries: int = 3
+    temperature: float | None = 0.4
+    role_models: dict[str, str] = field(default_factory=dict)
+    context_length: int | None = None  # set for local models so budgets can be shrunk to fit
+
+
+class ChatFactory(Protocol):
+    """What agents need: a chat model for a role, capped at max_tokens."""
+
+    model_names: dict[str, str]
+    context_length: int | None
+
+    def chat(self, role: str, max_tokens: int | None = None) -> BaseChatModel:
+        """Return a chat model for this role."""
+        ...
+
+
+class OpenAIChatFactory:
+    """Builds ``ChatOpenAI`` for OpenAI or any OpenAI-compatible server."""
+
+    def __init__(self, config: ModelConfig):
+        self.config = config
+        self.context_length = config.context_length
+        self.model_names = {role: config.role_models.get(role) or config.model for role in ROLES}
+
+    def chat(self, role: str, max_tokens: int | None = None) -> BaseChatModel:
+        """A ChatOpenAI for the role with an explicit timeout, retries and max_tokens."""
+        from langchain_openai import ChatOpenAI  # heavy import, deferred so `mlsd --help` is fast
+
+        cfg = self.config
+        return ChatOpenAI(
+            model=self.model_names[role],
+            base_url=cfg.base_url,
+            # The SDK refuses to start without a key; local servers accept any value.
+            api_key=cfg.api_key or "not-needed",
+            timeout=cfg.timeout,
+            max_retries=cfg.max_retries,
+            temperature=cfg.temperature,
+            max_tokens=max_tokens,
+            stream_usage=False,
+            metadata={"mlsd_role": role},
+        )

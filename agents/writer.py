@@ -1,0 +1,81 @@
+"""The section writer: the markdown body of one section, within its token budget."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+_LEADING_HEADING = re.compile(r"\A\s*#{1,2}\s+(?:\d+\.\s*)?[^\n]*\n")
+
+
+@dataclass(frozen=True)
+class SectionDraft:
+    """One writer answer for one section in one round."""
+
+    number: int
+    round: int
+    markdown: str
+    truncated: bool
+    attempts: int
+
+
+def clean_body(text: str, title: str) -> str:
+    """Strip wrapping code fences and a repeated section heading; code adds the real heading."""
+    body = text.strip()
+    if body.startswith("```markdown") or body.startswith("```md"):
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+        body = body.removesuffix("```").strip()
+    match = _LEADING_HEADING.match(body + "\n")
+    if match and title.lower() in match.group(0).lower():
+        body = body[match.end() :].strip()
+    return body
+
+
+def cut_to_last_paragraph(text: str) -> str:
+    """Drop the unfinished tail of an answer cut off by max_tokens."""
+    head, sep, _tail = text.rstrip().rpartition("\n\n")
+    return head if sep and head.strip() else text
+
+
+def _finish_reason(message: AIMessage) -> str | None:
+    return (message.response_metadata or {}).get("finish_reason")
+
+
+async def write_section(
+    model: BaseChatModel,
+    prefix: list[BaseMessage],
+    brief: str,
+    *,
+    number: int,
+    round_: int,
+    title: str,
+    target_words: int,
+) -> tuple[SectionDraft, list[AIMessage]]:
+    """Write one section; if the answer is cut off, ask once for a shorter complete one."""
+    messages = [*prefix, HumanMessage(brief)]
+    answer = await model.ainvoke(messages)
+    answers = [answer]
+    attempts = 1
+    if _finish_reason(answer) == "length":
+        shorter = max(80, int(target_words * 0.7))
+        retry = HumanMessage(
+            "A first attempt at this section was cut off by the length limit. Write the whole section, "
+            "complete, "
+            f"in at most {shorter} words: fewer sub-points, same concrete numbers."
+        )
+        answer = await model.ainvoke([*messages, retry])
+        answers.append(answer)
+        attempts = 2
+    truncated = _finish_reason(answer) == "length"
+    body = clean_body(str(answer.content), title)
+    if truncated:
+        body = cut_to_last_paragraph(body)
+    return SectionDraft(number, round_, body, truncated, attempts), answers
+
+
+def prefix_messages(system_text: str, user_text: str) -> list[BaseMessage]:
+    """The byte-identical prefix shared by all twelve writers (cacheable by providers)."""
+    return [SystemMessage(system_text), HumanMessage(user_text)]

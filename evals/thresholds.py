@@ -1,0 +1,118 @@
+"""Every threshold of the deterministic rubric checks, in one place.
+
+Values marked PROPOSAL come from RUBRIC.md's *P* items and still have to be calibrated on the
+hand-written documents in tests/fixtures/checks/ and on real model output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LEVELS = ("E5", "E6", "E7", "E8")
+DURATIONS = (45, 60, 90)
+
+# The year citations are judged against; callers pass their own through CheckParams.
+CURRENT_YEAR = 2026
+# A citation is recent when its year is at least CURRENT_YEAR - RECENT_CITATION_YEARS.
+RECENT_CITATION_YEARS = 3
+
+MIN_SECTION_WORDS = 80  # PROPOSAL (G7)
+MIN_DOCUMENT_WORDS = {45: 3000, 60: 4000, 90: 5500}  # PROPOSAL (G3)
+NUMBER_DENSITY_PER_1000 = {"E5": 5, "E6": 6, "E7": 8, "E8": 8}  # PROPOSAL (G6)
+# A section fails when its words fall outside these shares of its budget.
+BUDGET_TOLERANCE = (0.5, 1.6)  # PROPOSAL
+
+# §1 interview overview.
+MIN_TIME_TABLE_PHASES = 5  # PROPOSAL
+MAX_CLARIFICATION_SHARE = 0.15  # PROPOSAL
+# §2 problem definition.
+MIN_CLARIFYING_QUESTIONS = 5
+MIN_LATENCY_FIGURES_S2 = 1
+MIN_QPS_FIGURES = 1
+MIN_SCALE_FIGURES = 2
+# §3 data and features.
+MIN_FEATURE_GROUPS = 4
+# §4 model design.
+MIN_ARCHITECTURES = {"E5": 3, "E6": 4, "E7": 6, "E8": 7}  # PROPOSAL
+MIN_FUNNEL_STAGES = 3
+# §5 training and evaluation.
+MIN_METRIC_FORMULAS = 2
+MIN_OFFLINE_METRICS = 3
+MIN_ONLINE_METRICS = 3
+MIN_AB_TERMS = 3
+# §6 serving.
+MIN_LATENCY_FIGURES_S6 = 2
+MIN_OPTIMISATIONS = 3
+# §7 architecture.
+MIN_ARROWS = 4
+MIN_COMPONENTS = 4
+# §8 monitoring.
+MIN_MONITORING_SIGNALS = 4
+MIN_ALERT_THRESHOLDS = 2  # PROPOSAL: RUBRIC asks for "numeric alert thresholds" (plural).
+# §10 advanced topics and citations, counted across the document.
+MIN_ADVANCED_TOPICS = {"E5": 3, "E6": 4, "E7": 5, "E8": 6}
+MIN_CITATIONS = {"E5": 2, "E6": 3, "E7": 5, "E8": 6}  # PROPOSAL
+MIN_RECENT_CITATIONS = {"E5": 0, "E6": 0, "E7": 2, "E8": 3}
+MIN_FOCUS_KEYWORDS = 5
+# §11 deep dives: a base per duration plus a level bonus.
+DEEP_DIVES_BY_DURATION = {45: 3, 60: 4, 90: 6}  # PROPOSAL
+DEEP_DIVE_LEVEL_BONUS = {"E5": 0, "E6": 0, "E7": 1, "E8": 2}  # PROPOSAL
+# §12 interview questions.
+QUESTIONS_BY_DURATION = {45: 10, 60: 12, 90: 15}  # PROPOSAL
+MIN_ANSWER_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The thresholds that depend on level, duration and focus area, resolved for one run."""
+
+    min_document_words: int
+    number_density: float
+    min_architectures: int
+    min_deep_dives: int
+    min_questions: int
+    min_citations: int
+    min_recent_citations: int
+    min_advanced_topics: int
+    min_focus_keywords: int
+
+
+def _check_level(seniority: str) -> str:
+    if seniority not in LEVELS:
+        raise ValueError(f"unknown seniority {seniority!r}; expected one of {LEVELS}")
+    return seniority
+
+
+def _check_duration(duration: int) -> int:
+    if duration not in DURATIONS:
+        raise ValueError(f"unknown duration {duration!r}; expected one of {DURATIONS}")
+    return duration
+
+
+def min_deep_dives(duration: int, seniority: str) -> int:
+    """Deep dives §11 needs: the duration's base plus the level bonus."""
+    return DEEP_DIVES_BY_DURATION[_check_duration(duration)] + DEEP_DIVE_LEVEL_BONUS[
+        _check_level(seniority)
+    ]
+
+
+def budget_bounds(target_words: int) -> tuple[int, int]:
+    """Return the lowest and highest word counts a section with this budget may have."""
+    low, high = BUDGET_TOLERANCE
+    return round(target_words * low), round(target_words * high)
+
+
+def thresholds_for(seniority: str, duration: int, focus_area: str | None = None) -> Thresholds:
+    """Resolve the level-, duration- and focus-dependent thresholds for one document."""
+    level, minutes = _check_level(seniority), _check_duration(duration)
+    return Thresholds(
+        min_document_words=MIN_DOCUMENT_WORDS[minutes],
+        number_density=NUMBER_DENSITY_PER_1000[level],
+        min_architectures=MIN_ARCHITECTURES[level],
+        min_deep_dives=min_deep_dives(minutes, level),
+        min_questions=QUESTIONS_BY_DURATION[minutes],
+        min_citations=MIN_CITATIONS[level],
+        min_recent_citations=MIN_RECENT_CITATIONS[level],
+        min_advanced_topics=MIN_ADVANCED_TOPICS[level],
+        min_focus_keywords=MIN_FOCUS_KEYWORDS if focus_area else 0,
+    )

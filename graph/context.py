@@ -1,0 +1,30 @@
+"""Run configuration passed to every node as LangGraph context, never read from the environment."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mlsd.agents.models import ChatFactory
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a run needs that is not state: models, limits, output and clock."""
+
+    models: ChatFactory
+    run_id: str
+    out_dir: Path = Path("content")
+    max_revisions: int = 2
+    force: bool = False
+    path_suffix: str = ""
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Bounds in-flight writer calls (None = all twelve at once); created inside the run's loop.
+    writer_slots: asyncio.Semaphore | None = None
+    # The deterministic checks (evals.checks.check_document); injectable so tests can isolate the LLM critic.
+    checker: Callable | None = None
+    # Sections re-sent once in this invocation after failing; a second failure fails the run.
+    resent: set[int] = field(default_factory=set)

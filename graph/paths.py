@@ -1,0 +1,75 @@
+"""Where a document goes, made safe, and how it is written (atomically, never overwritten silently)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from mlsd.errors import InputError
+from mlsd.records import Params
+
+MAX_NAME_BYTES = 120
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\<>:"|?*]')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
+
+
+def _truncate_utf8(text: str, limit: int) -> str:
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    return encoded[:limit].decode("utf-8", errors="ignore")
+
+
+def safe_name(text: str) -> str:
+    """A readable file or folder name: no separators, no leading dot, ≤120 bytes, not reserved."""
+    name = unicodedata.normalize("NFC", text)
+    name = _UNSAFE.sub("-", name)
+    name = " ".join(name.split()).strip(" .")
+    if not name:
+        name = "unnamed"
+    if _RESERVED.match(name):
+        name = f"_{name}"
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        # A digest of the full name keeps two long names that share a prefix apart.
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+        name = _truncate_utf8(name, MAX_NAME_BYTES - 9).rstrip(" .") + f"~{digest}"
+    return name
+
+
+def document_path(out_dir: Path, company: str, topic: str, params: Params, suffix: str = "") -> Path:
+    """``{out_dir}/ml-system-designs/{company}/{topic}[ (variant)].md``, inside out_dir."""
+    stem = safe_name(topic)
+    if not params.is_default or suffix:
+        label = ", ".join(p for p in (params.label(), suffix) if p)
+        stem = f"{stem} ({label})"
+    root = Path(out_dir).resolve()
+    path = root / "ml-system-designs" / safe_name(company) / f"{stem}.md"
+    if not path.resolve().is_relative_to(root):
+        raise InputError("ml_topic", "would be written outside --out-dir")
+    return path
+
+
+def write_atomically(path: Path, text: str, *, overwrite: bool) -> None:
+    """Write via a temp file in the same folder, then link or rename it into place.
+
+    Without overwrite, ``os.link`` fails if the target exists, so two processes can never both
+    believe they wrote the document, and a reader never sees a partial file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mlsd-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,28 @@
+"""The ``mlsd`` command line: one-line errors, exit codes of DESIGN §1, lazy heavy imports."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from mlsd.commands.generate import generate
+
+app = typer.Typer(
+    name="mlsd",
+    help="Turn an ML system design interview question into a deep, level-calibrated prep document.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(generate)
+
+
+@app.callback()
+def _root() -> None:
+    """Generate, inspect and evaluate ML system design interview-prep documents."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(app())

@@ -1,0 +1,188 @@
+"""``mlsd generate``: one record → one saved document."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlsd.commands.common import err_console, one_line_errors, warn
+from mlsd.errors import InputError
+from mlsd.records import Params, Record, load_record, make_params
+
+
+def _record_and_params(record: str | None, seniority, focus_area, duration) -> tuple[Record, Params]:
+    if record is None:
+        raise InputError("RECORD", "is required (or give --resume RUN_ID)")
+    rec, warnings = load_record(record, sys.stdin)
+    for message in warnings:
+        warn(message)
+    return rec, make_params(seniority, focus_area, duration)
+
+
+@one_line_errors()
+def generate(
+    record: Annotated[str | None, typer.Argument(help="Record JSON file, or - for stdin.")] = None,
+    seniority: Annotated[str, typer.Option(help="E5, E6, E7 or E8.")] = "E7",
+    focus_area: Annotated[
+        str | None, typer.Option(help="deep_learning, optimization, evaluation or algorithms.")
+    ] = None,
+    duration: Annotated[str, typer.Option(help="Interview length: 45, 60 or 90 (minutes).")] = "60min",
+    out_dir: Annotated[Path, typer.Option(help="Root folder for documents.")] = Path("content"),
+    model: Annotated[str | None, typer.Option(help="Model for every role [env MLSD_MODEL].")] = None,
+    planner_model: Annotated[str | None, typer.Option(help="Model for the planner.")] = None,
+    writer_model: Annotated[str | None, typer.Option(help="Model for the section writers.")] = None,
+    critic_model: Annotated[str | None, typer.Option(help="Model for the critic.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint [env OPENAI_BASE_URL].")
+    ] = None,
+    provider: Annotated[str, typer.Option(help="auto, openai or local (embedded model).")] = "auto",
+    local_model: Annotated[Path | None, typer.Option(help="GGUF file for --provider local.")] = None,
+    max_revisions: Annotated[int, typer.Option(min=0, max=5, help="Critic rounds at most.")] = 2,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds per model call.")] = 120.0,
+    writer_concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Writers in flight (default: all).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing document.")] = False,
+    fresh: Annotated[bool, typer.Option(help="Start over instead of resuming an interrupted run.")] = False,
+    resume: Annotated[
+        str | None, typer.Option(help="Finish an interrupted run by id (or prefix, or latest).")
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 4 if the critic still flags sections.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="No LLM call: show time plan, budgets, estimate.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Generate one interview-prep document from a JSON record."""
+    from mlsd.settings import choose_endpoint, mlsd_home
+
+    endpoint = choose_endpoint(provider, model, base_url)
+    roles = {"planner": planner_model, "writer": writer_model, "critic": critic_model}
+    if resume:
+        rec, params = _resumed_inputs(resume, mlsd_home())
+    else:
+        rec, params = _record_and_params(record, seniority, focus_area, duration)
+    if dry_run:
+        from mlsd.commands.dry_run import print_dry_run
+
+        print_dry_run(rec, params, endpoint.model if endpoint.provider == "openai" else "local")
+        return
+    from mlsd.graph.paths import document_path
+
+    path = document_path(out_dir, rec.company_name, rec.ml_topic, params)
+    if path.exists() and not force:
+        err_console.print(f"exists: {path} (use --force to overwrite)", markup=False)
+        print(path)
+        return
+    if endpoint.notice:
+        warn(endpoint.notice)
+    outcome = asyncio.run(
+        _run(
+            rec,
+            params,
+            endpoint,
+            roles,
+            local_model,
+            out_dir,
+            max_revisions,
+            timeout,
+            writer_concurrency,
+            force,
+            fresh,
+            resume,
+        )
+    )
+    _finish(outcome, strict)
+
+
+def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params]:
+    from mlsd.graph.store import RunStore
+
+    row = RunStore(home / "runs.db").get(ref)
+    return Record.model_validate(row.record), Params.model_validate(row.params)
+
+
+async def _run(
+    rec,
+    params,
+    endpoint,
+    roles,
+    local_model,
+    out_dir,
+    max_revisions,
+    timeout,
+    writer_concurrency,
+    force,
+    fresh,
+    resume,
+):
+    from mlsd.agents.models import ModelConfig, OpenAIChatFactory
+    from mlsd.graph.runner import RunRequest, run_document
+    from mlsd.progress import RunProgress
+    from mlsd.settings import mlsd_home
+
+    with contextlib.ExitStack() as stack:
+        config = ModelConfig(
+            model=endpoint.model,
+            base_url=endpoint.base_url,
+            api_key=endpoint.api_key,
+            timeout=timeout,
+            role_models={k: v for k, v in roles.items() if v},
+        )
+        if endpoint.provider == "local":
+            config = _local_config(stack, local_model, config)
+        request = RunRequest(
+            record=rec,
+            params=params,
+            out_dir=out_dir,
+            home=mlsd_home(),
+            max_revisions=max_revisions,
+            force=force,
+            fresh=fresh,
+            resume_id=resume,
+            provider=endpoint.provider,
+            writer_concurrency=writer_concurrency,
+        )
+
+        def on_start(run_id: str, resumed: bool) -> None:
+            verb = "resuming interrupted run" if resumed else "run"
+            hint = " (--fresh starts over)" if resumed else ""
+            err_console.print(f"{verb} {run_id}{hint}", markup=False)
+
+        progress = stack.enter_context(RunProgress(err_console, live=err_console.is_terminal))
+        return await run_document(request, OpenAIChatFactory(config), progress, on_start)
+
+
+def _local_config(stack: contextlib.ExitStack, local_model: Path | None, config):
+    from dataclasses import replace
+
+    from mlsd.agents.local_server import LocalServer
+
+    server = stack.enter_context(LocalServer(local_model, threads=len(os.sched_getaffinity(0))))
+    # A local CPU model answers slowly and one request at a time: a long timeout, few retries.
+    return replace(
+        config,
+        model=server.model_name,
+        base_url=server.base_url,
+        api_key=None,
+        timeout=max(config.timeout, 900.0),
+        max_retries=1,
+        context_length=server.context_length,
+        role_models={},
+        temperature=0.2,
+    )
+
+
+def _finish(outcome, strict: bool) -> None:
+    critic = outcome.state.get("reviews", [{}])[-1] if outcome.state.get("reviews") else {}
+    unresolved = [f["number"] for f in critic.get("flagged", [])]
+    if unresolved:
+        listed = ", ".join(f"§{n}" for n in unresolved)
+        err_console.print(f"critic still flags {listed} after the last round", markup=False)
+    print(outcome.output_path)
+    if strict and unresolved:
+        raise typer.Exit(4)
