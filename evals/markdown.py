@@ -286,6 +286,8 @@ def blocks(text: str) -> list[str]:
     candidates = [[i for i, line in enumerate(lines) if rule.match(line)]
                   for rule in (_H3, _BOLD_LINE, _TOP_NUMBERED)]
     starts = next((c for c in candidates if len(c) >= 2), max(candidates, key=len))
+    if not starts:
+        return []
     ends = starts[1:] + [len(lines)]
     return ["\n".join(lines[start:end]) for start, end in zip(starts, ends, strict=True)]
 
@@ -298,6 +300,8 @@ def question_segments(text: str) -> list[str]:
     """
     lines = prose_lines(text)
     starts = [i for i, line in enumerate(lines) if _QUESTION_START.match(line) and "?" in line]
+    if not starts:
+        return []
     ends = starts[1:] + [len(lines)]
     return ["\n".join(lines[start:end]) for start, end in zip(starts, ends, strict=True)]
 

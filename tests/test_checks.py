@@ -312,3 +312,40 @@ def test_unknown_level_or_duration_is_an_error(level: str, duration: int) -> Non
         th.thresholds_for(level, duration)
     with pytest.raises(ValueError):
         check_section(3, "text", CheckParams(seniority=level, duration=duration))
+
+
+@pytest.mark.parametrize(
+    ("measure", "line", "expected"),
+    [
+        (md.loss_line, "L = Σ_k w_k · BCE(y_k, p_k)", True),
+        (md.loss_line, "The loss is binary cross-entropy.", False),
+        (md.formula_line, "NE = logloss / H(p̄)", True),
+        (md.formula_line, "Target AUC = 0.80 on day 15", False),
+        (md.alert_line, "Page when PSI > 0.2 for 2 hours", True),
+        (md.alert_line, "We watch PSI and calibration closely", False),
+        (md.capacity_line, "2B users × 256 dims × 2 bytes ≈ 1 TB", True),
+        (md.capacity_line, "Embeddings are about 1 TB", False),
+        (md.envelope_line, "2B DAU × 10 / 86,400 ≈ 230k QPS", True),
+        (md.envelope_line, "QPS is high", False),
+    ],
+)
+def test_line_measures(measure, line: str, expected: bool) -> None:
+    assert measure(line) is expected
+
+
+def test_focus_keywords_come_from_the_catalogue_when_not_given(strong: str) -> None:
+    from mlsd.prompts import load_catalogue
+
+    keywords = load_catalogue().focus_areas["deep_learning"].keywords
+    params = CheckParams(focus_area="deep_learning", company_name="Meta")
+    focus = _by_id(check_document(strong, params), "S10_focus_keywords")
+    assert focus.threshold == min(5, len(keywords))
+    assert focus.measured == len(md.matched_terms(md.split_front_matter(strong)[1], keywords))
+
+
+def test_sections_without_any_question_or_block_do_not_crash():
+    from mlsd.evals.checks import CheckParams, check_section
+
+    for number in (11, 12):
+        results = check_section(number, "Plain prose with no list at all.", CheckParams())
+        assert any(not r.passed for r in results)
