@@ -3,11 +3,11 @@
 import asyncio
 from pathlib import Path
 
+from mlsd.agents.models import ModelConfig, OpenAIChatFactory
+from mlsd.graph.runner import RunRequest, run_document
 from scripted import critic_json
 from stub_agents import agents, brief_number, writer_requests
 
-from mlsd.agents.models import ModelConfig, OpenAIChatFactory
-from mlsd.graph.runner import RunRequest, run_document
 from mlsd.records import Params, validate_record
 
 KEY = "sk-test-SECRET-0123456789"
@@ -19,9 +19,12 @@ RECORD = {
 }
 
 
-def generate(server, tmp_path, max_revisions=2, params=Params()):
+def generate(server, tmp_path, max_revisions=2, params=None):
     record, _ = validate_record(RECORD)
-    config = ModelConfig(model="gpt-4.1-mini", base_url=server.base_url, api_key=KEY, timeout=10, max_retries=0)
+    params = params or Params()
+    config = ModelConfig(
+        model="gpt-4.1-mini", base_url=server.base_url, api_key=KEY, timeout=10, max_retries=0
+    )
     req = RunRequest(
         record=record, params=params, out_dir=tmp_path / "content", home=tmp_path / "home",
         max_revisions=max_revisions, checker=lambda *a, **k: [],
