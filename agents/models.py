@@ -44,6 +44,22 @@ class OpenAIChatFactory:
         self.config = config
         self.context_length = config.context_length
         self.model_names = {role: config.role_models.get(role) or config.model for role in ROLES}
+        self._http = None
+
+    def _http_client(self):
+        # One connection pool per run, created inside the run's event loop and closed with it;
+        # langchain-openai's process-wide cached client would outlive the loop of an earlier run.
+        if self._http is None:
+            import openai
+
+            self._http = openai.DefaultAsyncHttpxClient(timeout=self.config.timeout)
+        return self._http
+
+    async def aclose(self) -> None:
+        """Close the connection pool (call at the end of the run's event loop)."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     def chat(self, role: str, max_tokens: int | None = None) -> BaseChatModel:
         """A ChatOpenAI for the role with an explicit timeout, retries and max_tokens."""
@@ -60,5 +76,6 @@ class OpenAIChatFactory:
             temperature=cfg.temperature,
             max_tokens=max_tokens,
             stream_usage=False,
+            http_async_client=self._http_client(),
             metadata={"mlsd_role": role},
         )

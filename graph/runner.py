@@ -147,7 +147,12 @@ async def run_document(
     with run_lock(req.home, run_id):
         if on_start:
             on_start(run_id, resumed)
-        return await _run_locked(req, models, store, run_id, resumed, progress)
+        try:
+            return await _run_locked(req, models, store, run_id, resumed, progress)
+        finally:
+            closer = getattr(models, "aclose", None)
+            if closer:
+                await closer()
 
 
 async def _run_locked(

@@ -32,7 +32,7 @@ def agents(critic_replies=(), critic_default=None, writer_delay=0.0, writer=None
 
     return (
         ScriptedResponder()
-        .on_schema("InterviewPlan", plan_json())
+        .on_schema("InterviewPlan", default=lambda _r: plan_json())
         .on_schema("CriticReport", *critic_replies, default=critic_default or (lambda _r: critic_json()))
         .on_text(r"# Section brief: \d+\.", default=write, name="writer")
     )

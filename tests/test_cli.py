@@ -1,0 +1,142 @@
+"""The CLI through typer's CliRunner, against the loopback stub."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from stub_agents import agents
+from stub_server import StubReply
+from typer.testing import CliRunner
+
+from mlsd.cli import app
+from mlsd.evals.checks import SECTION_TITLES, time_table_minutes
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "examples" / "meta-news-feed.json"
+KEY = "sk-cli-SECRET-abcdef"
+
+
+@pytest.fixture
+def cli(stub, monkeypatch, tmp_path):
+    server = stub(agents())
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+
+    invoke.server = server
+    invoke.out = tmp_path / "content"
+    return invoke
+
+
+def headings(text):
+    return [line[3:].split(". ", 1)[1] for line in text.splitlines() if line.startswith("## ")]
+
+
+def test_generate_the_reference_example_at_the_seed_path(cli):
+    result = cli("generate", EXAMPLE, "--out-dir", cli.out)
+    assert result.exit_code == 0, result.output
+    path = cli.out / "ml-system-designs" / "Meta" / "Design a News Feed ML Ranking System.md"
+    assert path.exists()
+    assert result.stdout.strip().splitlines()[-1] == str(path.resolve())
+    text = path.read_text()
+    assert headings(text) == list(SECTION_TITLES)
+    meta = yaml.safe_load(text.split("---\n")[1])
+    assert meta["seniority"] == "E7" and meta["duration"] == "60min" and meta["company"] == "Meta"
+    assert sum(time_table_minutes(text)) == 60
+    assert "run " in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "suffix", "minutes"),
+    [(["--seniority", "E5", "--duration", "45"], "(E5, 45min)", 45),
+     (["--seniority", "e8", "--duration", "90min"], "(E8, 90min)", 90)],
+)
+def test_variants_have_their_own_paths_and_time_tables(cli, flags, suffix, minutes):
+    result = cli("generate", EXAMPLE, "--out-dir", cli.out, "--max-revisions", "0", *flags)
+    assert result.exit_code == 0, result.output
+    path = cli.out / "ml-system-designs" / "Meta" / f"Design a News Feed ML Ranking System {suffix}.md"
+    assert sum(time_table_minutes(path.read_text())) == minutes
+
+
+def test_record_from_stdin(cli):
+    result = cli("generate", "-", "--out-dir", cli.out, "--max-revisions", "0", input=EXAMPLE.read_text())
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("record", "flags", "needle"),
+    [
+        ('{"company_name": "Meta"}', [], "ml_topic: is required"),
+        ("[1, 2]", [], "record: expected a JSON object"),
+        ("{not json", [], "record: not valid JSON"),
+        (None, ["--seniority", "E9"], "--seniority: must be one of"),
+        (None, ["--duration", "30"], "--duration: must be one of"),
+        (None, ["--focus-area", "vision"], "--focus-area: must be one of"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(cli, tmp_path, record, flags, needle):
+    source = tmp_path / "record.json"
+    source.write_text(record if record is not None else EXAMPLE.read_text())
+    result = cli("generate", source, "--out-dir", cli.out, *flags)
+    assert result.exit_code == 2
+    assert needle in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert not cli.out.exists()
+    assert cli.server.requests == []
+
+
+def test_unknown_fields_warn_and_name_them(cli, tmp_path):
+    data = json.loads(EXAMPLE.read_text()) | {"salary": 1}
+    source = tmp_path / "r.json"
+    source.write_text(json.dumps(data))
+    result = cli("generate", source, "--out-dir", cli.out, "--max-revisions", "0")
+    assert result.exit_code == 0
+    assert "ignoring unknown field(s): salary" in result.stderr
+
+
+def test_existing_document_is_kept_without_force_and_no_model_is_called(cli):
+    assert cli("generate", EXAMPLE, "--out-dir", cli.out, "--max-revisions", "0").exit_code == 0
+    calls = len(cli.server.requests)
+    path = next(cli.out.rglob("*.md"))
+    path.write_text("mine")
+    result = cli("generate", EXAMPLE, "--out-dir", cli.out)
+    assert result.exit_code == 0
+    assert "exists" in result.stderr
+    assert len(cli.server.requests) == calls
+    assert path.read_text() == "mine"
+    result = cli("generate", EXAMPLE, "--out-dir", cli.out, "--force", "--fresh", "--max-revisions", "0")
+    assert result.exit_code == 0
+    assert path.read_text() != "mine"
+
+
+def test_dry_run_calls_no_model_and_writes_nothing(cli):
+    result = cli("generate", EXAMPLE, "--dry-run", "--duration", "90", "--out-dir", cli.out)
+    assert result.exit_code == 0, result.output
+    assert "Interview time plan" in result.stdout and "Section budgets" in result.stdout
+    assert "estimate for gpt-4.1-mini" in result.stdout and "$" in result.stdout
+    assert "90" in result.stdout
+    assert cli.server.requests == []
+    assert not cli.out.exists()
+
+
+def test_auth_failure_is_one_line_exit_3_with_resume_and_nothing_written(stub, monkeypatch, tmp_path):
+    server = stub(lambda _r: StubReply(status=401, content="bad key"))
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    result = CliRunner().invoke(app, ["generate", str(EXAMPLE), "--out-dir", str(tmp_path / "c")])
+    assert result.exit_code == 3
+    assert "API key was refused" in result.stderr
+    assert "mlsd generate --resume" in result.stderr
+    assert KEY not in result.output
+    assert not (tmp_path / "c").exists()
+    assert len(server.requests) == 1  # 401 is not retried
+
+
+def test_help_lists_generate():
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "generate" in result.stdout
