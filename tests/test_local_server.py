@@ -128,6 +128,13 @@ def server():
         yield srv
 
 
+@pytest.fixture(scope="module")
+def run():
+    """One event loop for the module: langchain_openai caches its async client across calls."""
+    with asyncio.Runner() as runner:
+        yield runner.run
+
+
 def _chat(srv: LocalServer, max_tokens: int = 32):
     from langchain_openai import ChatOpenAI
 
@@ -161,15 +168,15 @@ class TestRealModel:
         assert [m["id"] for m in models["data"]] == [server.model_name]
         assert models["data"][0]["meta"]["n_ctx"] == server.context_length
 
-    def test_chat_returns_text_and_usage(self, server: LocalServer):
-        reply = asyncio.run(_chat(server).ainvoke("Name one colour. Answer in one word."))
+    def test_chat_returns_text_and_usage(self, server: LocalServer, run):
+        reply = run(_chat(server).ainvoke("Name one colour. Answer in one word."))
         assert isinstance(reply.content, str) and reply.content.strip()
         usage = reply.usage_metadata
         assert usage is not None
         assert usage["input_tokens"] > 0
         assert 0 < usage["output_tokens"] <= 32
 
-    def test_structured_output_parses_against_json_schema(self, server: LocalServer):
+    def test_structured_output_parses_against_json_schema(self, server: LocalServer, run):
         model = _chat(server, max_tokens=64).with_structured_output(
             CityFact, method="json_schema", include_raw=True
         )
@@ -177,7 +184,7 @@ class TestRealModel:
             "Return JSON with two fields: city (the name of a city) and population_millions "
             "(an integer). Example: Paris has about 2 million people."
         )
-        result = asyncio.run(model.ainvoke(prompt))
+        result = run(model.ainvoke(prompt))
         assert result["parsing_error"] is None
         fact = result["parsed"]
         assert isinstance(fact, CityFact)

@@ -70,9 +70,7 @@ def test_truncated_answer_shows_finish_reason_length(stub):
 
 def test_structured_call_sends_json_schema_and_parses(stub):
     server = stub(lambda request: PLAN.model_dump_json())
-    structured = client(server).with_structured_output(
-        InterviewPlan, method="json_schema", include_raw=True
-    )
+    structured = client(server).with_structured_output(InterviewPlan, method="json_schema", include_raw=True)
 
     result = asyncio.run(structured.ainvoke([SystemMessage("plan"), HumanMessage("feed ranking")]))
 
@@ -90,9 +88,7 @@ def test_real_structured_call_raises_instead_of_filling_parsing_error(stub):
     # truncation raise from ainvoke even with include_raw=True; parsing_error stays unused.
     replies = ['{"title": "no sections"}', StubReply(PLAN.model_dump_json()[:20], "length")]
     server = stub(lambda request: replies.pop(0))
-    structured = client(server).with_structured_output(
-        InterviewPlan, method="json_schema", include_raw=True
-    )
+    structured = client(server).with_structured_output(InterviewPlan, method="json_schema", include_raw=True)
 
     async def run() -> None:
         with pytest.raises(ValidationError):
@@ -237,9 +233,7 @@ def test_environment_is_isolated():
 
 
 def test_fake_answers_in_queue_order_and_raises_exception_items():
-    model = ScriptedChatModel(
-        ["first", {"a": 1}, RuntimeError("quota"), FakeReply("half", "length")]
-    )
+    model = ScriptedChatModel(["first", {"a": 1}, RuntimeError("quota"), FakeReply("half", "length")])
 
     first = model.invoke("q1")
     second = model.invoke([HumanMessage("q2")])
@@ -267,9 +261,7 @@ def test_fake_uses_default_when_queue_is_empty():
 
 def test_fake_structured_output_parses_and_reports_errors():
     model = ScriptedChatModel([PLAN, '{"title": 3}', '{"title": "x", "sections": []}', "nope"])
-    raw_planner = model.with_structured_output(
-        InterviewPlan, method="json_schema", include_raw=True
-    )
+    raw_planner = model.with_structured_output(InterviewPlan, method="json_schema", include_raw=True)
     planner = model.with_structured_output(InterviewPlan)
 
     good = raw_planner.invoke("plan")

@@ -34,12 +34,12 @@ def generate(
     ] = None,
     duration: Annotated[str, typer.Option(help="Interview length: 45, 60 or 90 (minutes).")] = "60min",
     out_dir: Annotated[Path, typer.Option(help="Root folder for documents.")] = Path("content"),
-    model: Annotated[str | None, typer.Option(help="Model for every role [env MLSD_MODEL].")] = None,
+    model: Annotated[str | None, typer.Option(help="Model for every role (env MLSD_MODEL).")] = None,
     planner_model: Annotated[str | None, typer.Option(help="Model for the planner.")] = None,
     writer_model: Annotated[str | None, typer.Option(help="Model for the section writers.")] = None,
     critic_model: Annotated[str | None, typer.Option(help="Model for the critic.")] = None,
     base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint [env OPENAI_BASE_URL].")
+        str | None, typer.Option(help="OpenAI-compatible endpoint (env OPENAI_BASE_URL).")
     ] = None,
     provider: Annotated[str, typer.Option(help="auto, openai or local (embedded model).")] = "auto",
     local_model: Annotated[Path | None, typer.Option(help="GGUF file for --provider local.")] = None,
