@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -18,7 +18,7 @@ class SectionVerdict(BaseModel):
     number: int = Field(ge=1, le=12)
     reasons: str = Field(max_length=600, description="Why, against the level bar, before deciding.")
     verdict: Literal["pass", "revise"]
-    fixes: list[str] = Field(
+    fixes: list[Annotated[str, Field(max_length=300)]] = Field(
         default_factory=list, max_length=5, description="Concrete, checkable changes; empty on pass."
     )
 

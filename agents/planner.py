@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from mlsd.agents.structured import ainvoke_structured
@@ -27,7 +29,7 @@ class SectionPlan(BaseModel):
     """What one section must cover for this record, level and focus."""
 
     number: int = Field(ge=1, le=12)
-    key_points: list[str] = Field(
+    key_points: list[Annotated[str, Field(max_length=220)]] = Field(
         min_length=3, max_length=6, description="3-6 specific points, each one sentence."
     )
 

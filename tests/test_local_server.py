@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import socket
 import struct
+import weakref
 from pathlib import Path
 
 import httpx
@@ -208,6 +210,11 @@ class TestRealModel:
         assert _refuses_connections(port)
         srv.stop()  # a second stop, as atexit would do, is harmless
         assert _refuses_connections(port)
+        # The atexit safety net was unregistered, so nothing keeps the stopped server alive.
+        ref = weakref.ref(srv)
+        del srv
+        gc.collect()
+        assert ref() is None
 
     @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
     def test_error_inside_block_still_closes_the_port(self, error: type[BaseException]):

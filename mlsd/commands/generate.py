@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -162,7 +161,7 @@ def _local_config(stack: contextlib.ExitStack, local_model: Path | None, config)
 
     from mlsd.agents.local_server import LocalServer
 
-    server = stack.enter_context(LocalServer(local_model, threads=len(os.sched_getaffinity(0))))
+    server = stack.enter_context(LocalServer(local_model))
     # A local CPU model answers slowly and one request at a time: a long timeout, few retries.
     return replace(
         config,
