@@ -159,9 +159,10 @@ async def _run(
 def _local_config(stack: contextlib.ExitStack, local_model: Path | None, config):
     from dataclasses import replace
 
-    from mlsd.agents.local_server import LocalServer
+    from mlsd.agents.local_server import LocalServer, available_cores
 
-    server = stack.enter_context(LocalServer(local_model))
+    # mlsd's own process is idle while the model generates, so llama.cpp gets every core.
+    server = stack.enter_context(LocalServer(local_model, threads=available_cores()))
     # A local CPU model answers slowly and one request at a time: a long timeout, few retries.
     return replace(
         config,
