@@ -51,8 +51,10 @@ def test_generate_the_reference_example_at_the_seed_path(cli):
 
 @pytest.mark.parametrize(
     ("flags", "suffix", "minutes"),
-    [(["--seniority", "E5", "--duration", "45"], "(E5, 45min)", 45),
-     (["--seniority", "e8", "--duration", "90min"], "(E8, 90min)", 90)],
+    [
+        (["--seniority", "E5", "--duration", "45"], "(E5, 45min)", 45),
+        (["--seniority", "e8", "--duration", "90min"], "(E8, 90min)", 90),
+    ],
 )
 def test_variants_have_their_own_paths_and_time_tables(cli, flags, suffix, minutes):
     result = cli("generate", EXAMPLE, "--out-dir", cli.out, "--max-revisions", "0", *flags)

@@ -17,7 +17,11 @@ KEY = "sk-kill-SECRET-42"
 def mlsd(args, env):
     code = "from mlsd.cli import main; main()"
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", code, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -49,7 +53,9 @@ def test_sigkill_after_eleven_sections_then_rerun_resumes(stub, tmp_path):
 
     server.responder = slow_seven
     env = os.environ | {
-        "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": KEY, "MLSD_HOME": str(tmp_path / "home"),
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": KEY,
+        "MLSD_HOME": str(tmp_path / "home"),
     }
     args = ["generate", str(EXAMPLE), "--out-dir", str(tmp_path / "content"), "--max-revisions", "0"]
     first = mlsd(args, env)

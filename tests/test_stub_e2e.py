@@ -26,8 +26,12 @@ def generate(server, tmp_path, max_revisions=2, params=None):
         model="gpt-4.1-mini", base_url=server.base_url, api_key=KEY, timeout=10, max_retries=0
     )
     req = RunRequest(
-        record=record, params=params, out_dir=tmp_path / "content", home=tmp_path / "home",
-        max_revisions=max_revisions, checker=lambda *a, **k: [],
+        record=record,
+        params=params,
+        out_dir=tmp_path / "content",
+        home=tmp_path / "home",
+        max_revisions=max_revisions,
+        checker=lambda *a, **k: [],
     )
     return asyncio.run(run_document(req, OpenAIChatFactory(config)))
 
