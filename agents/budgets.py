@@ -44,6 +44,13 @@ def section_budgets(
     return budgets
 
 
+def shrink_note(what: str, wanted: int, granted: int, context_length: int | None) -> list[str]:
+    """A trace note when max_tokens was shrunk to fit the context window, else nothing."""
+    if granted >= wanted:
+        return []
+    return [f"{what}: max_tokens {wanted} → {granted} to fit the {context_length}-token context"]
+
+
 def fit_max_tokens(wanted: int, prompt_tokens: int, context_length: int | None) -> int:
     """Shrink max_tokens so prompt + answer fit a model's context window (with a safety margin)."""
     if context_length is None:

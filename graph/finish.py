@@ -50,6 +50,7 @@ def front_matter(state: DocState, ctx: RunContext) -> dict:
         "tokens": tokens,
         "cost_usd": _total_cost(state["usage"]),
         "critic": _critic_summary(state),
+        "notes": state.get("notes") or [],
     }
 
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 from mlsd.agents import briefs
-from mlsd.agents.budgets import PLANNER_MAX_TOKENS, fit_max_tokens, section_budgets
+from mlsd.agents.budgets import PLANNER_MAX_TOKENS, fit_max_tokens, section_budgets, shrink_note
 from mlsd.agents.planner import InterviewPlan, make_plan
 from mlsd.agents.tokens import count_tokens
 from mlsd.agents.writer import prefix_messages
@@ -45,7 +45,8 @@ async def plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
     record, params = Record.model_validate(state["record"]), Params.model_validate(state["params"])
     values = briefs.planner_values(record, params)
     prompt_tokens = count_tokens(load_template("planner").render(**values))
-    max_tokens = fit_max_tokens(PLANNER_MAX_TOKENS, prompt_tokens, ctx.models.context_length)
+    context = ctx.models.context_length
+    max_tokens = fit_max_tokens(PLANNER_MAX_TOKENS, prompt_tokens, context)
     result, raw = await make_plan(ctx.models.chat("planner", max_tokens), **values)
     system, user = load_template("writer_system").render_pair(
         **briefs.writer_prefix_values(record, params, result)
@@ -54,6 +55,7 @@ async def plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
         "plan": result.model_dump(mode="json"),
         "writer_prefix": [system, user],
         "usage": [usage_entry("plan", ctx.models.model_names["planner"], raw)],
+        "notes": shrink_note("plan", PLANNER_MAX_TOKENS, max_tokens, context),
     }
 
 
@@ -90,7 +92,9 @@ async def write_section(task: WriteTask, runtime: Runtime[RunContext]) -> dict:
         brief = briefs.revision_brief(brief, task["previous"], task["fixes"])
     prefix = prefix_messages(*task["writer_prefix"])
     prompt_tokens = count_tokens("".join(task["writer_prefix"]) + brief)
-    max_tokens = fit_max_tokens(budget["max_tokens"], prompt_tokens, ctx.models.context_length)
+    context = ctx.models.context_length
+    max_tokens = fit_max_tokens(budget["max_tokens"], prompt_tokens, context)
+    notes = shrink_note(f"§{number} round {round_}", budget["max_tokens"], max_tokens, context)
     model = ctx.models.chat("writer", max_tokens)
     slots = ctx.writer_slots or contextlib.nullcontext()
     try:
@@ -107,9 +111,8 @@ async def write_section(task: WriteTask, runtime: Runtime[RunContext]) -> dict:
     except TRANSIENT as exc:
         # Raising here would make LangGraph cancel the sibling writers mid-call and pay for them
         # again on resume; recording the failure lets them finish and be checkpointed.
-        return {
-            "failures": [{"number": number, "round": round_, "error": f"{type(exc).__name__}: {exc}"[:300]}]
-        }
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        return {"notes": notes, "failures": [{"number": number, "round": round_, "error": error}]}
     name = ctx.models.model_names["writer"]
     usage = [usage_entry("write_section", name, answer, number, round_) for answer in answers]
-    return {"drafts": [asdict(draft)], "usage": usage}
+    return {"drafts": [asdict(draft)], "usage": usage, "notes": notes}

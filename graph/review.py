@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 from mlsd.agents import briefs
-from mlsd.agents.budgets import CRITIC_MAX_TOKENS, fit_max_tokens
+from mlsd.agents.budgets import CRITIC_MAX_TOKENS, fit_max_tokens, shrink_note
 from mlsd.agents.critic import check_report_markdown, fixes_by_section, review
 from mlsd.agents.planner import InterviewPlan
 from mlsd.agents.tokens import count_tokens
@@ -97,6 +97,7 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
         "revision_round": round_,
         "flagged": flagged,
         "usage": [usage_entry("critique", ctx.models.model_names["critic"], raw, None, round_)],
+        "notes": shrink_note(f"critique round {round_}", CRITIC_MAX_TOKENS, max_tokens, context),
     }
 
 

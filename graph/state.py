@@ -18,6 +18,7 @@ class DocState(TypedDict, total=False):
     drafts: Annotated[list[dict], operator.add]  # every section draft of every round
     reviews: Annotated[list[dict], operator.add]  # per round: failed checks, critic report, fixes
     failures: Annotated[list[dict], operator.add]  # sections whose writer failed after retries
+    notes: Annotated[list[str], operator.add]  # budget changes and other facts for the trace
     usage: Annotated[list[dict], operator.add]  # one entry per LLM answer: node, section, tokens
     revision_round: int  # the round the critic last reviewed (0 = first drafts)
     flagged: list[dict]  # sections to rewrite next: {"number", "fixes"}

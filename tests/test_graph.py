@@ -211,3 +211,12 @@ def test_graph_shape_snapshot():
     if not snapshot.exists():
         snapshot.write_text(mermaid)
     assert mermaid == snapshot.read_text()
+
+
+def test_budgets_shrink_to_a_small_context_window_and_say_so(tmp_path):
+    models = factory()
+    models.context_length = 5000
+    outcome = run(request(tmp_path), models)
+    assert all(m <= 5000 for m in models.max_tokens["writer"] + models.max_tokens["planner"])
+    meta = front_matter(Path(outcome.output_path).read_text())
+    assert any("to fit the 5000-token context" in note for note in meta["notes"])
