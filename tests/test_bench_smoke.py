@@ -1,0 +1,34 @@
+"""The performance benchmark still runs (tiny settings). It reports numbers; nothing is timed here."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_perf_benchmark_quick_run_writes_its_report(tmp_path):
+    out = tmp_path / "perf.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_perf.py"), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(out.read_text())
+    for key in (
+        "latency_efficiency_median",
+        "speedup_fan_out",
+        "vs_single_shot",
+        "writer_prefix_share",
+        "cached_tokens",
+        "cpu_s_per_document",
+        "generate_peak_mb",
+        "help_s",
+    ):
+        assert key in report
+    assert report["tokens"]["calls"] == 17  # plan, 12 writers, critique, 2 rewrites, critique
+    assert 0 < report["writer_prefix_share"] < 1
