@@ -134,28 +134,37 @@ def single_shot(timing: Timing, output_tokens: int) -> dict:
     return {"wall_s": wall, "input_tokens": usage["input_tokens"], "output_tokens": usage["output_tokens"]}
 
 
+def _serve_instantly(conn, stop) -> None:
+    with StubServer(responder({})) as server:
+        conn.send(server.base_url)
+        stop.wait()
+
+
 def cpu_per_document(runs: int) -> float:
-    """Median CPU seconds of one document with an instant scripted model (no HTTP)."""
-    from fake_chat import FakeModelFactory, ScriptedChatModel
-    from scripted import plan_json, section_number
+    """Median CPU seconds of this process for one document, the instant stub in another process."""
+    import multiprocessing
 
     record, _ = load_record(str(EXAMPLE))
+    parent, child = multiprocessing.Pipe()
+    stop = multiprocessing.Event()
+    server = multiprocessing.Process(target=_serve_instantly, args=(child, stop), daemon=True)
+    server.start()
+    base_url = parent.recv()
     samples = []
-    for _ in range(runs):
-        models = FakeModelFactory(
-            {
-                "planner": ScriptedChatModel([plan_json()]),
-                "writer": ScriptedChatModel(default=lambda m: section_text(section_number(m))),
-                "critic": ScriptedChatModel(default=lambda _m: critic_json()),
-            }
-        )
-        models.context_length = None
-        work = Path(tempfile.mkdtemp(prefix="mlsd-cpu-"))
-        req = RunRequest(record=record, params=Params(), out_dir=work / "c", home=work / "h")
-        started = time.process_time()
-        asyncio.run(run_document(req, models))
-        samples.append(time.process_time() - started)
-    return statistics.median(samples[1:] or samples)  # the first run pays one-time imports
+    try:
+        for _ in range(runs + 1):
+            work = Path(tempfile.mkdtemp(prefix="mlsd-cpu-"))
+            config = ModelConfig(model="gpt-4.1-mini", base_url=base_url, api_key="bench", max_retries=0)
+            req = RunRequest(
+                record=record, params=Params(), out_dir=work / "c", home=work / "h", max_revisions=0
+            )
+            started = time.process_time()
+            asyncio.run(run_document(req, OpenAIChatFactory(config)))
+            samples.append(time.process_time() - started)
+    finally:
+        stop.set()
+        server.join(10)
+    return statistics.median(samples[1:])  # the first run pays one-time imports and caches
 
 
 def generate_peak_mb(timing: Timing) -> float:
