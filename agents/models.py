@@ -40,8 +40,9 @@ class ChatFactory(Protocol):
 class OpenAIChatFactory:
     """Builds ``ChatOpenAI`` for OpenAI or any OpenAI-compatible server."""
 
-    def __init__(self, config: ModelConfig):
+    def __init__(self, config: ModelConfig, limiter=None):
         self.config = config
+        self.limiter = limiter  # an agents.ratelimit.RateLimiter shared by a batch, or None
         self.context_length = config.context_length
         self.model_names = {role: config.role_models.get(role) or config.model for role in ROLES}
         self._http = None
@@ -51,8 +52,16 @@ class OpenAIChatFactory:
         # langchain-openai's process-wide cached client would outlive the loop of an earlier run.
         if self._http is None:
             import openai
+            from mlsd.agents.http_attempts import count_request
 
-            self._http = openai.DefaultAsyncHttpxClient(timeout=self.config.timeout)
+            # The hook counts HTTP attempts per LLM call, so the run store can record retries.
+            kwargs = {"timeout": self.config.timeout, "event_hooks": {"request": [count_request]}}
+            if self.limiter is not None:
+                from mlsd.agents.ratelimit import limited_http_client
+
+                self._http = limited_http_client(self.limiter, **kwargs)
+            else:
+                self._http = openai.DefaultAsyncHttpxClient(**kwargs)
         return self._http
 
     async def aclose(self) -> None:

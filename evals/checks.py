@@ -8,6 +8,7 @@ evals/thresholds.py and word lists in evals/lexicon.py.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -275,6 +276,9 @@ def _s2_problem(body: str, p: CheckParams, limits: th.Thresholds, _: str) -> lis
         _mentions("S2_task_category", 2, body, lx.TASK_CATEGORIES,
                   "Name the ML task category (pointwise/pairwise LTR, multi-task "
                   "classification, regression) that the objective becomes."),
+        _mentions("S2_ml_objective", 2, body, lx.OBJECTIVE_TERMS,
+                  "State the ML objective: what the model predicts, e.g. 'predict "
+                  "P(comment | viewer, post) within 24 h'."),
     ]
 
 
@@ -381,7 +385,13 @@ def _s9_scale(body: str, p: CheckParams, limits: th.Thresholds, _: str) -> list[
         _mentions("S9_training_scale", 9, body, lx.TRAINING_SCALE_TERMS,
                   "Name the training-scale strategy: sharded embedding tables, data or model "
                   "parallelism."),
+        _at_least("S9_peak_load", 9, _lines(body, _peak_line), 1,
+                  "Size the system for peak load, e.g. 'peak ≈ 3 × average ≈ 900k QPS'"),
     ]
+
+
+def _peak_line(line: str) -> bool:
+    return bool(re.search(r"\bpeak", line, re.I)) and bool(md.numbers(line))
 
 
 def _focus_keywords(params: CheckParams) -> tuple[str, ...]:
@@ -437,8 +447,10 @@ def _s11_deep_dives(body: str, p: CheckParams, limits: th.Thresholds, _: str
 def _s12_questions(body: str, p: CheckParams, limits: th.Thresholds, _: str
                    ) -> list[CheckResult]:
     questions = md.question_segments(body)
-    answered = sum(1 for q in questions if md.has_term(q, lx.ANSWER_MARKERS))
+    answers = [a for a in map(_answer_text, questions) if a is not None]
+    answered = len(answers)
     share = round(answered / len(questions), 2) if questions else 0.0
+    depth = int(statistics.median(md.word_count(a) for a in answers)) if answers else 0
     return [
         _at_least("S12_questions", 12, len(questions), limits.min_questions,
                   _more("interview questions as numbered items or ### headings ending in '?'",
@@ -446,7 +458,19 @@ def _s12_questions(body: str, p: CheckParams, limits: th.Thresholds, _: str
         _result("S12_answers", 12, share >= th.MIN_ANSWER_SHARE, share, th.MIN_ANSWER_SHARE,
                 f"Follow each question with an '**Expected answer:**' line ({answered} of "
                 f"{len(questions)} have one; need {th.MIN_ANSWER_SHARE:.0%})."),
+        _at_least("S12_answer_depth", 12, depth, th.MIN_ANSWER_WORDS,
+                  "Make each expected answer a usable model answer (mechanism, numbers, "
+                  "trade-off), not a phrase; median words per answer"),
     ]
+
+
+def _answer_text(question: str) -> str | None:
+    """The text after a question's expected-answer marker, or None when it has none."""
+    for term in lx.ANSWER_MARKERS:
+        match = md.term_pattern(term).search(question)
+        if match:
+            return question[match.end():]
+    return None
 
 
 Rule = Callable[[str, CheckParams, th.Thresholds, str], list[CheckResult]]
@@ -468,7 +492,30 @@ def _check_section(number: int, body: str, params: CheckParams, target: int | No
     limits = th.thresholds_for(params.seniority, params.duration, params.focus_area)
     results = _section_size(number, body, target) + _clean_checks(body, number)
     rule = SECTION_RULES.get(number)
-    return results + (rule(body, params, limits, context) if rule else [])
+    results += rule(body, params, limits, context) if rule else []
+    return results + _focus_depth(number, body, params)
+
+
+def focus_sections(focus_area: str | None) -> tuple[int, ...]:
+    """The sections a focus area deepens (weighted ×1.5 in scores), from the catalogue."""
+    if not focus_area:
+        return ()
+    from mlsd.prompts import load_catalogue  # Loaded lazily: only focus runs need the catalogue.
+
+    return tuple(load_catalogue().focus_areas[focus_area].sections)
+
+
+def _focus_depth(number: int, body: str, params: CheckParams) -> list[CheckResult]:
+    """A focus section must use the focus vocabulary itself, not only somewhere in the document."""
+    keywords = _focus_keywords(params)
+    if not keywords or number not in focus_sections(params.focus_area):
+        return []
+    found = md.matched_terms(body, keywords)
+    need = min(th.MIN_FOCUS_SECTION_KEYWORDS, len(keywords))
+    unused = ", ".join(k for k in keywords if k not in found)
+    return [_at_least("F_focus_depth", number, len(found), need,
+                      f"{_more(f'{params.focus_area} concepts', len(found), need)} in this "
+                      f"focus section, from: {unused}")]
 
 
 def check_document(markdown: str, params: CheckParams,

@@ -174,6 +174,7 @@ STREAMING_TERMS = ("streaming", "stream", "real-time", "realtime", "near-real-ti
 TASK_CATEGORIES = ("pointwise", "pairwise", "listwise", "learning to rank", "learning-to-rank",
                    "ltr", "multi-task", "multitask", "multi-label", "classification",
                    "regression", "binary classifier", "contrastive")
+OBJECTIVE_TERMS = ("ml objective", "objective", "predict*", "probability of", "p(", "estimate*")
 BASELINE_TERMS = ("baseline*",)
 TRADEOFF_TABLE_HEADERS = ("pros", "cons", "trade-off*", "tradeoff*", "latency")
 TRADEOFF_TERMS = ("vs", "versus", "trade-off*", "tradeoff*", "pros", "cons")

@@ -1,7 +1,8 @@
 """Every threshold of the deterministic rubric checks, in one place.
 
 Values marked PROPOSAL come from RUBRIC.md's *P* items and still have to be calibrated on the
-hand-written documents in tests/fixtures/checks/ and on real model output.
+hand-written documents in evals/calibration/ and on real model output. evals/rubric.yaml names
+these constants; it never repeats their values.
 """
 
 from __future__ import annotations
@@ -60,6 +61,18 @@ DEEP_DIVE_LEVEL_BONUS = {"E5": 0, "E6": 0, "E7": 1, "E8": 2}  # PROPOSAL
 # §12 interview questions.
 QUESTIONS_BY_DURATION = {45: 10, 60: 12, 90: 15}  # PROPOSAL
 MIN_ANSWER_SHARE = 0.8
+# Median words of an expected answer: a one-word "yes" is not an answer an interviewer can use.
+MIN_ANSWER_WORDS = 12  # PROPOSAL
+# Focus-area vocabulary each focus section must use itself (the ×1.5 sections of RUBRIC.md).
+MIN_FOCUS_SECTION_KEYWORDS = 2  # PROPOSAL
+
+# Scoring (RUBRIC.md): per section D pass-rate × 0.4 + J yes-rate × 0.6; focus sections ×1.5.
+DETERMINISTIC_WEIGHT = 0.4
+JUDGE_WEIGHT = 0.6
+FOCUS_SECTION_WEIGHT = 1.5
+# Verdict bands on the overall score, best first; below the last band (or any gate failure)
+# the verdict is "needs revision".
+VERDICT_BANDS = (("strong", 0.85), ("acceptable", 0.7))  # PROPOSAL
 
 
 @dataclass(frozen=True)

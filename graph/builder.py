@@ -11,9 +11,9 @@ from mlsd.graph.review import after_critique, critique
 from mlsd.graph.state import DocState
 
 
-def build_graph(checkpointer=None):
+def build_graph(checkpointer=None, context_schema: type[RunContext] = RunContext):
     """Compile the document graph; pass a checkpointer to make runs resumable."""
-    builder = StateGraph(DocState, context_schema=RunContext)
+    builder = StateGraph(DocState, context_schema=context_schema)
     # prepare: validate, time plan and budgets in code (no LLM).
     builder.add_node("prepare", prepare)
     # plan: framing, fact sheet and key points (one structured LLM call).

@@ -16,6 +16,7 @@ from mlsd.agents.writer import write_section as write_one
 from mlsd.graph.context import RunContext
 from mlsd.graph.failures import TRANSIENT
 from mlsd.graph.state import DocState, WriteTask
+from mlsd.graph.tracing import with_trace_fields
 from mlsd.graph.usage import usage_entry
 from mlsd.prompts import load_catalogue, load_template
 from mlsd.prompts.timeplan import time_plan_for
@@ -95,7 +96,7 @@ async def write_section(task: WriteTask, runtime: Runtime[RunContext]) -> dict:
     context = ctx.models.context_length
     max_tokens = fit_max_tokens(budget["max_tokens"], prompt_tokens, context)
     notes = shrink_note(f"§{number} round {round_}", budget["max_tokens"], max_tokens, context)
-    model = ctx.models.chat("writer", max_tokens)
+    model = with_trace_fields(ctx.models.chat("writer", max_tokens), section=number, round=round_)
     slots = ctx.writer_slots or contextlib.nullcontext()
     try:
         async with slots:

@@ -14,6 +14,7 @@ from mlsd.graph.assemble import assemble_markdown, section_body
 from mlsd.graph.context import RunContext
 from mlsd.graph.nodes import write_task
 from mlsd.graph.state import DocState
+from mlsd.graph.tracing import with_trace_fields
 from mlsd.graph.usage import usage_entry
 from mlsd.prompts import load_template
 from mlsd.prompts.timeplan import PhaseSlot
@@ -77,7 +78,8 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
         room = context - template_tokens - min(CRITIC_MAX_TOKENS, context // 4) - 64
         document = _fit_document(document, room)
     max_tokens = fit_max_tokens(CRITIC_MAX_TOKENS, template_tokens + count_tokens(document), context)
-    report, raw = await review(ctx.models.chat("critic", max_tokens), **values, document=document)
+    model = with_trace_fields(ctx.models.chat("critic", max_tokens), round=round_)
+    report, raw = await review(model, **values, document=document)
     fixes = fixes_by_section(report, checks, set(range(1, 13)))
     for number, draft in latest.items():
         if draft["truncated"]:

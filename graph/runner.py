@@ -43,6 +43,7 @@ class RunRequest:
     provider: str = "openai"
     writer_concurrency: int | None = None
     checker: Callable | None = None  # deterministic checks; None means evals.checks.check_document
+    log_prompts: bool = True  # False keeps call metadata but stores no prompt or answer text
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -165,6 +166,7 @@ async def _run_locked(
 ) -> RunOutcome:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
     from mlsd.graph.builder import build_graph
+    from mlsd.graph.tracing import CallRecorder
 
     slots = asyncio.Semaphore(req.writer_concurrency) if req.writer_concurrency else None
     ctx = RunContext(
@@ -177,7 +179,14 @@ async def _run_locked(
         writer_slots=slots,
         checker=req.checker,
     )
-    config = {"configurable": {"thread_id": run_id}, "recursion_limit": recursion_limit(req.max_revisions)}
+    # Added to, not replacing, the callbacks LangChain configures itself (e.g. LangSmith's tracer).
+    api_key = getattr(getattr(models, "config", None), "api_key", None)
+    recorder = CallRecorder(store, run_id, log_prompts=req.log_prompts, secrets=[api_key])
+    config = {
+        "configurable": {"thread_id": run_id},
+        "recursion_limit": recursion_limit(req.max_revisions),
+        "callbacks": [recorder],
+    }
     try:
         async with AsyncSqliteSaver.from_conn_string(str(req.home / "checkpoints.db")) as saver:
             graph = build_graph(saver)

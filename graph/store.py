@@ -33,7 +33,42 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX runs_by_key ON runs (run_key, status);
     """,
+    # 2: one row per LLM request (DESIGN §6), and the run's active wall time across resumes.
+    """
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL REFERENCES runs (id),
+        call_id TEXT NOT NULL UNIQUE,
+        node TEXT,
+        section INTEGER,
+        round INTEGER,
+        attempt INTEGER NOT NULL,
+        role TEXT,
+        model TEXT,
+        started_at TEXT NOT NULL,
+        ended_at TEXT NOT NULL,
+        latency_ms INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cached_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL,
+        messages TEXT,
+        answer TEXT,
+        verdicts TEXT,
+        finish_reason TEXT,
+        error TEXT,
+        retries INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX calls_by_run ON calls (run_id, started_at);
+    ALTER TABLE runs ADD COLUMN active_since TEXT;
+    ALTER TABLE runs ADD COLUMN wall_ms INTEGER NOT NULL DEFAULT 0
+    """,
 ]
+CALL_COLUMNS = (
+    "run_id", "call_id", "node", "section", "round", "role", "model", "started_at", "ended_at",
+    "latency_ms", "input_tokens", "output_tokens", "cached_tokens", "cost_usd", "messages", "answer",
+    "verdicts", "finish_reason", "error", "retries",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,6 +103,8 @@ class RunStore:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA busy_timeout=30000")
+        # In WAL mode NORMAL cannot corrupt the database; only an OS crash may drop the newest commits.
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.row_factory = sqlite3.Row
         return conn
 
@@ -90,10 +127,12 @@ class RunStore:
 
     def create(self, run_id: str, run_key: str, record: dict, params: dict, strategy: str, **extra) -> None:
         """Insert a new run with status 'running'."""
+        now = _now()
         with closing(self._connect()) as conn:
             conn.execute(
                 "INSERT INTO runs (id, run_key, record, params, strategy, provider, models, prompt_versions,"
-                " status, started_at, out_dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+                " status, started_at, out_dir, active_since)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
                 (
                     run_id,
                     run_key,
@@ -103,8 +142,9 @@ class RunStore:
                     extra.get("provider"),
                     json.dumps(extra.get("models")),
                     json.dumps(extra.get("prompt_versions")),
-                    _now(),
+                    now,
                     extra.get("out_dir"),
+                    now,
                 ),
             )
 
@@ -117,18 +157,24 @@ class RunStore:
         totals: dict | None = None,
         error: str | None = None,
     ) -> None:
-        """Record how a run ended."""
+        """Record how a run ended; the time since it (re)started adds to its wall time."""
+        now = _now()
         with closing(self._connect()) as conn:
             conn.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, output_path = COALESCE(?, output_path),"
-                " totals = COALESCE(?, totals), error = ? WHERE id = ?",
-                (status, _now(), output_path, json.dumps(totals) if totals else None, error, run_id),
+                " totals = COALESCE(?, totals), error = ?, wall_ms = wall_ms + COALESCE("
+                "CAST(ROUND((julianday(?) - julianday(active_since)) * 86400000) AS INTEGER), 0),"
+                " active_since = NULL WHERE id = ?",
+                (status, now, output_path, json.dumps(totals) if totals else None, error, now, run_id),
             )
 
     def mark_running(self, run_id: str) -> None:
         """A resumed run is running again."""
         with closing(self._connect()) as conn:
-            conn.execute("UPDATE runs SET status = 'running', error = NULL WHERE id = ?", (run_id,))
+            conn.execute(
+                "UPDATE runs SET status = 'running', error = NULL, active_since = ? WHERE id = ?",
+                (_now(), run_id),
+            )
 
     def unfinished(self, run_key: str) -> RunRow | None:
         """The newest run for this key that did not complete (crashed, killed or failed)."""
@@ -152,6 +198,80 @@ class RunStore:
         if len(rows) > 1:
             raise InputError("run", f"{ref!r} matches more than one run; give more characters")
         return _row(rows[0])
+
+    def add_call(self, call: dict) -> int:
+        """Insert one LLM call in one short transaction; returns its attempt number for that step."""
+        values = [call.get(c) for c in CALL_COLUMNS]
+        marks = ", ".join("?" for _ in CALL_COLUMNS)
+        with closing(self._connect()) as conn:
+            # IMMEDIATE takes the write lock first, so counting earlier attempts and inserting this
+            # one cannot interleave with another writer (parallel branches or another process).
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                earlier = conn.execute(
+                    "SELECT COUNT(*) FROM calls"
+                    " WHERE run_id = ? AND node IS ? AND section IS ? AND round IS ?",
+                    (call["run_id"], call.get("node"), call.get("section"), call.get("round")),
+                ).fetchone()[0]
+                attempt = earlier + 1
+                conn.execute(
+                    f"INSERT INTO calls ({', '.join(CALL_COLUMNS)}, attempt) VALUES ({marks}, ?)",
+                    (*values, attempt),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return attempt
+
+    def calls(self, run_id: str) -> list[dict]:
+        """A run's calls in start order, numbered from 1 as ``seq``."""
+        with closing(self._connect()) as conn:
+            rows = conn.execute(
+                "SELECT * FROM calls WHERE run_id = ? ORDER BY started_at, id", (run_id,)
+            ).fetchall()
+        return [{"seq": i, **_call(r)} for i, r in enumerate(rows, 1)]
+
+    def run_info(self, run_id: str) -> dict:
+        """Every stored field of one run, JSON columns decoded, with call totals."""
+        return self.list_runs(run_id=run_id)[0]
+
+    def list_runs(self, limit: int = 20, status: str | None = None, run_id: str | None = None) -> list[dict]:
+        """Newest runs first, each with its number of calls, tokens and cost summed from ``calls``."""
+        where, args = [], []
+        if status:
+            where.append("r.status = ?")
+            args.append(status)
+        if run_id:
+            where.append("r.id = ?")
+            args.append(run_id)
+        sql = (
+            "SELECT r.*, COUNT(c.id) AS calls, COALESCE(SUM(c.input_tokens), 0) AS input_tokens,"
+            " COALESCE(SUM(c.output_tokens), 0) AS output_tokens,"
+            " COALESCE(SUM(c.cached_tokens), 0) AS cached_tokens, SUM(c.cost_usd) AS cost_usd,"
+            " SUM(c.cost_usd IS NULL AND c.id IS NOT NULL) AS unpriced_calls"
+            " FROM runs r LEFT JOIN calls c ON c.run_id = r.id"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " GROUP BY r.id ORDER BY r.started_at DESC LIMIT ?"
+        )
+        with closing(self._connect()) as conn:
+            rows = conn.execute(sql, (*args, limit)).fetchall()
+        return [_run_info(r) for r in rows]
+
+
+def _run_info(row: sqlite3.Row) -> dict:
+    info = dict(row)
+    for key in ("record", "params", "models", "prompt_versions", "totals"):
+        info[key] = json.loads(info[key]) if info[key] else None
+    info.pop("active_since", None)
+    return info
+
+
+def _call(row: sqlite3.Row) -> dict:
+    call = dict(row)
+    for key in ("messages", "verdicts"):
+        call[key] = json.loads(call[key]) if call[key] else None
+    return call
 
 
 def _row(row: sqlite3.Row) -> RunRow:

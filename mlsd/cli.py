@@ -6,7 +6,9 @@ import sys
 
 import typer
 
+from mlsd.commands.eval import eval_app
 from mlsd.commands.generate import generate
+from mlsd.commands.runs import runs_app
 
 app = typer.Typer(
     name="mlsd",
@@ -16,6 +18,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command()(generate)
+app.add_typer(runs_app, name="runs")
+app.add_typer(eval_app, name="eval")
 
 
 @app.callback()

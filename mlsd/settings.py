@@ -55,6 +55,14 @@ def choose_endpoint(
     return Endpoint("openai", name or DEFAULT_MODEL, url, key)
 
 
+def prompt_logging(flag: bool | None, env: dict[str, str] | None = None) -> bool:
+    """Whether runs.db keeps prompt and answer text: the flag if given, else not MLSD_NO_LOG_PROMPTS."""
+    if flag is not None:
+        return flag
+    env = os.environ if env is None else env
+    return env.get("MLSD_NO_LOG_PROMPTS", "").strip().lower() not in ("1", "true", "yes", "on")
+
+
 def stderr_is_tty() -> bool:
     """Whether to draw live progress."""
     return sys.stderr.isatty()

@@ -49,7 +49,10 @@ def load_template(name: str) -> PromptTemplate:
     return PromptTemplate(name=name, version=version.strip(), body=body.lstrip("\n"))
 
 
-TEMPLATE_NAMES = ("planner", "writer_system", "section_brief", "revision_brief", "critic")
+TEMPLATE_NAMES = (
+    "planner", "writer_system", "section_brief", "revision_brief", "critic",
+    "judge", "judge_pairwise", "single_shot",
+)
 
 
 def template_versions() -> dict[str, str]:

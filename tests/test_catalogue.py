@@ -46,6 +46,9 @@ TEMPLATE_VARIABLES = {
         "record_json seniority level_profile duration focus fact_sheet check_report document"
         " round max_revisions".split()
     ),
+    "judge": set("record_json seniority duration focus document scope questions".split()),
+    "judge_pairwise": set("record_json seniority duration focus document_a document_b".split()),
+    "single_shot": set("sections seniority focus duration record_json".split()),
 }
 SECTION_SPECIFIC = TEMPLATE_VARIABLES["section_brief"] - {"seniority"}
 

@@ -26,6 +26,7 @@ from mlsd.evals.checks import (
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
+CALIBRATION = Path(__file__).parents[1] / "evals" / "calibration"
 META = CheckParams(seniority="E7", duration=60, company_name="Meta")
 
 
@@ -35,7 +36,8 @@ def _fixture(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def strong() -> str:
-    return _fixture("strong_e7_60_meta_feed.md")
+    # The strong document is also the calibration set's Meta anchor (evals/calibration/).
+    return (CALIBRATION / "strong_e7_60_meta_news_feed.md").read_text(encoding="utf-8")
 
 
 def _by_id(results: list[CheckResult], check_id: str, section: int | None = None) -> CheckResult:

@@ -14,6 +14,8 @@ from mlsd.commands.common import err_console, one_line_errors, warn
 from mlsd.errors import InputError
 from mlsd.records import Params, Record, load_record, make_params
 
+STRATEGIES = ("multi-agent", "single-shot")
+
 
 def _record_and_params(record: str | None, seniority, focus_area, duration) -> tuple[Record, Params]:
     if record is None:
@@ -54,10 +56,20 @@ def generate(
     ] = None,
     strict: Annotated[bool, typer.Option(help="Exit 4 if the critic still flags sections.")] = False,
     dry_run: Annotated[bool, typer.Option(help="No LLM call: show time plan, budgets, estimate.")] = False,
+    strategy: Annotated[
+        str, typer.Option(help="multi-agent, or single-shot (the seed's prompt in one call: the baseline).")
+    ] = "multi-agent",
+    log_prompts: Annotated[
+        bool | None,
+        typer.Option(
+            "--log-prompts/--no-log-prompts",
+            help="Store prompt and answer text in runs.db (env MLSD_NO_LOG_PROMPTS=1 turns it off).",
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Generate one interview-prep document from a JSON record."""
-    from mlsd.settings import choose_endpoint, mlsd_home
+    from mlsd.settings import choose_endpoint, mlsd_home, prompt_logging
 
     endpoint = choose_endpoint(provider, model, base_url)
     roles = {"planner": planner_model, "writer": writer_model, "critic": critic_model}
@@ -72,7 +84,10 @@ def generate(
         return
     from mlsd.graph.paths import document_path
 
-    path = document_path(out_dir, rec.company_name, rec.ml_topic, params)
+    if strategy not in STRATEGIES:
+        raise InputError("--strategy", f"must be one of {', '.join(STRATEGIES)}")
+    suffix = "single-shot" if strategy == "single-shot" else ""
+    path = document_path(out_dir, rec.company_name, rec.ml_topic, params, suffix)
     if path.exists() and not force:
         err_console.print(f"exists: {path} (use --force to overwrite)", markup=False)
         print(path)
@@ -93,6 +108,8 @@ def generate(
             force,
             fresh,
             resume,
+            strategy,
+            log_prompts=prompt_logging(log_prompts),
         )
     )
     _finish(outcome, strict)
@@ -118,6 +135,8 @@ async def _run(
     force,
     fresh,
     resume,
+    strategy="multi-agent",
+    log_prompts=True,
 ):
     from mlsd.agents.models import ModelConfig, OpenAIChatFactory
     from mlsd.graph.runner import RunRequest, run_document
@@ -145,6 +164,8 @@ async def _run(
             resume_id=resume,
             provider=endpoint.provider,
             writer_concurrency=writer_concurrency,
+            strategy=strategy,
+            log_prompts=log_prompts,
         )
 
         def on_start(run_id: str, resumed: bool) -> None:
@@ -153,6 +174,8 @@ async def _run(
             err_console.print(f"{verb} {run_id}{hint}", markup=False)
 
         progress = stack.enter_context(RunProgress(err_console, live=err_console.is_terminal))
+        if strategy == "single-shot":
+            from mlsd.graph.single_shot import run_single_shot as run_document
         return await run_document(request, OpenAIChatFactory(config), progress, on_start)
 
 
