@@ -54,7 +54,7 @@ async def write_section(
     title: str,
     target_words: int,
 ) -> tuple[SectionDraft, list[AIMessage]]:
-    """Write one section; if the answer is cut off, ask once for a shorter complete one."""
+    """Write one section; if the answer is cut off (or empty), ask once for a complete one."""
     messages = [*prefix, HumanMessage(brief)]
     answer = await model.ainvoke(messages)
     answers = [answer]
@@ -69,8 +69,14 @@ async def write_section(
         answer = await model.ainvoke([*messages, retry])
         answers.append(answer)
         attempts = 2
-    truncated = _finish_reason(answer) == "length"
+    elif not clean_body(str(answer.content), title):
+        # An empty answer is a provider glitch, not a verdict on the brief: ask once more as is.
+        answer = await model.ainvoke(messages)
+        answers.append(answer)
+        attempts = 2
     body = clean_body(str(answer.content), title)
+    # A cut-off or still empty answer is incomplete: the critic flags it, so it is never saved as done.
+    truncated = _finish_reason(answer) == "length" or not body
     if truncated:
         body = cut_to_last_paragraph(body)
     return SectionDraft(number, round_, body, truncated, attempts), answers

@@ -28,3 +28,5 @@ class RunContext:
     checker: Callable | None = None
     # Sections re-sent once in this invocation after failing; a second failure fails the run.
     resent: set[int] = field(default_factory=set)
+    # A batch's graph.plan_reuse.PlanLibrary: variants of one record reuse its first plan (None: off).
+    plan_library: object | None = None

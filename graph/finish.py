@@ -51,6 +51,7 @@ def front_matter(state: DocState, ctx: RunContext) -> dict:
         "cost_usd": _total_cost(state["usage"]),
         "critic": _critic_summary(state),
         "notes": state.get("notes") or [],
+        **({"plan_reused_from": state["plan_reused_from"]} if state.get("plan_reused_from") else {}),
     }
 
 

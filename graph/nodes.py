@@ -43,6 +43,14 @@ def prepare(state: DocState) -> dict:
 async def plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
     """Ask the planner for framing, the shared fact sheet and key points; build the writer prefix."""
     ctx = runtime.context
+    if ctx.plan_library is not None:
+        from mlsd.graph.plan_reuse import plan_with_library
+
+        return await plan_with_library(state, ctx, lambda: _fresh_plan(state, ctx))
+    return await _fresh_plan(state, ctx)
+
+
+async def _fresh_plan(state: DocState, ctx: RunContext) -> dict:
     record, params = Record.model_validate(state["record"]), Params.model_validate(state["params"])
     values = briefs.planner_values(record, params)
     prompt_tokens = count_tokens(load_template("planner").render(**values))

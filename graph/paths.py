@@ -9,7 +9,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from mlsd.errors import InputError
+from mlsd.errors import InputError, OutputWriteError
 from mlsd.records import Params
 
 MAX_NAME_BYTES = 120
@@ -57,10 +57,35 @@ def write_atomically(path: Path, text: str, *, overwrite: bool) -> None:
     """Write via a temp file in the same folder, then link or rename it into place.
 
     Without overwrite, ``os.link`` fails if the target exists, so two processes can never both
-    believe they wrote the document, and a reader never sees a partial file.
+    believe they wrote the document, and a reader never sees a partial file. The same text already
+    in place counts as written: a run killed between the link and its checkpoint saves again on
+    resume. Any other OS error (disk full, read-only or missing folder) becomes one OutputWriteError.
     """
+    try:
+        _link_or_replace(path, text, overwrite)
+    except FileExistsError:
+        if _holds(path, text):
+            return
+        raise
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputWriteError(
+            f"output: cannot write {path}: {reason} (check that --out-dir is a writable folder with free space)"
+        ) from exc
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _link_or_replace(path: Path, text: str, overwrite: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mlsd-", suffix=".tmp")
+    remove_orphan_temps(path.parent)
+    # The writer's pid in the name lets a later save tell an orphan (its writer died) from a live write.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".mlsd-{os.getpid()}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -73,3 +98,20 @@ def write_atomically(path: Path, text: str, *, overwrite: bool) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+_TEMP = re.compile(r"^\.mlsd-(\d+)-.*\.tmp$")
+
+
+def remove_orphan_temps(folder: Path) -> None:
+    """Delete temp files whose writing process is gone (killed mid-save); never a live one's."""
+    for entry in folder.iterdir():
+        match = _TEMP.match(entry.name)
+        if not match or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            entry.unlink(missing_ok=True)
+        except (PermissionError, OverflowError):
+            pass  # alive under another user, or not a pid at all: leave it

@@ -43,6 +43,7 @@ class RunRequest:
     provider: str = "openai"
     writer_concurrency: int | None = None
     checker: Callable | None = None  # deterministic checks; None means evals.checks.check_document
+    plan_library: object | None = None  # graph.plan_reuse.PlanLibrary, shared by a batch's variants
     log_prompts: bool = True  # False keeps call metadata but stores no prompt or answer text
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -178,6 +179,7 @@ async def _run_locked(
         now=req.now,
         writer_slots=slots,
         checker=req.checker,
+        plan_library=req.plan_library,
     )
     # Added to, not replacing, the callbacks LangChain configures itself (e.g. LangSmith's tracer).
     api_key = getattr(getattr(models, "config", None), "api_key", None)

@@ -14,6 +14,7 @@ class DocState(TypedDict, total=False):
     time_plan: list[dict]  # phases with integer minutes summing to the duration (code, not LLM)
     budgets: list[dict]  # per-section words, tokens and max_tokens
     plan: dict  # the planner's InterviewPlan
+    plan_reused_from: str  # run whose framing, facts and architecture this plan reuses (batch only)
     writer_prefix: list[str]  # [system, user]: byte-identical for all twelve writers
     drafts: Annotated[list[dict], operator.add]  # every section draft of every round
     reviews: Annotated[list[dict], operator.add]  # per round: failed checks, critic report, fixes

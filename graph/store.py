@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,6 +64,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN active_since TEXT;
     ALTER TABLE runs ADD COLUMN wall_ms INTEGER NOT NULL DEFAULT 0
     """,
+    # 3: the first plan per company × topic, whose framing and facts later variants reuse (§8).
+    """
+    CREATE TABLE IF NOT EXISTS shared_plans (
+        plan_key TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )
+    """,
 ]
 CALL_COLUMNS = (
     "run_id", "call_id", "node", "section", "round", "role", "model", "started_at", "ended_at",
@@ -96,11 +106,15 @@ class RunStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer: sqlite3.Connection | None = None
+        self._writer_lock = threading.Lock()
         with closing(self._connect()) as conn:
             self._migrate(conn)
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+    def _connect(self, check_same_thread: bool = True) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None, check_same_thread=check_same_thread
+        )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA busy_timeout=30000")
         # In WAL mode NORMAL cannot corrupt the database; only an OS crash may drop the newest commits.
@@ -203,7 +217,12 @@ class RunStore:
         """Insert one LLM call in one short transaction; returns its attempt number for that step."""
         values = [call.get(c) for c in CALL_COLUMNS]
         marks = ", ".join("?" for _ in CALL_COLUMNS)
-        with closing(self._connect()) as conn:
+        # One connection per store, used by one thread at a time: a call does not pay for a new
+        # connection, and threads of this process queue here rather than on SQLite's lock.
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = self._connect(check_same_thread=False)
+            conn = self._writer
             # IMMEDIATE takes the write lock first, so counting earlier attempts and inserting this
             # one cannot interleave with another writer (parallel branches or another process).
             conn.execute("BEGIN IMMEDIATE")
@@ -223,6 +242,13 @@ class RunStore:
                 conn.execute("ROLLBACK")
                 raise
         return attempt
+
+    def close(self) -> None:
+        """Close the call writer's connection (reads open and close their own)."""
+        with self._writer_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
     def calls(self, run_id: str) -> list[dict]:
         """A run's calls in start order, numbered from 1 as ``seq``."""

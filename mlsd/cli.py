@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from mlsd.commands.batch import batch
 from mlsd.commands.eval import eval_app
 from mlsd.commands.generate import generate
 from mlsd.commands.runs import runs_app
@@ -18,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command()(generate)
+app.command()(batch)
 app.add_typer(runs_app, name="runs")
 app.add_typer(eval_app, name="eval")
 

@@ -27,3 +27,9 @@ class OutputConflictError(MlsdError):
     """Another process is writing the same document (exit 3, nothing overwritten)."""
 
     exit_code = 3
+
+
+class OutputWriteError(MlsdError):
+    """The document could not be written (disk full, unwritable folder); the run is resumable (exit 3)."""
+
+    exit_code = 3

@@ -7,8 +7,10 @@ request encoding, retries, timeouts and response parsing without any network.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
+import struct
 import sys
 import threading
 import time
@@ -30,6 +32,9 @@ class StubReply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     cached_tokens: int = 0
+    # Fault injection: "headers" drops the connection (TCP reset) right after the response
+    # headers, "body" partway through the body; None answers normally.
+    reset: str | None = None
 
 
 @dataclass
@@ -136,6 +141,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.write(b"0\r\n\r\n")
 
+    def _send_and_reset(self, payload: dict, where: str) -> None:
+        """Promise the whole body, send the headers (and half the body), then reset the connection."""
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if where == "body":
+            self.wfile.write(data[: len(data) // 2])
+        # Linger 0 makes close() send RST instead of FIN: the client sees a reset, not a clean end.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        os.close(self.connection.detach())
+        self.close_connection = True
+
 
 class _StubHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
@@ -239,6 +258,8 @@ class StubServer:
             message = reply.content or f"stub error {reply.status}"
             body = _error_body(reply.status, message, "stub_error")
             handler._send_json(reply.status, body, reply.headers)
+        elif reply.reset:
+            handler._send_and_reset(_completion(request, reply), reply.reset)
         elif request.body.get("stream"):
             handler._send_events(_completion_chunks(request, reply), reply.headers)
         else:

@@ -1,6 +1,6 @@
 """Deterministic rubric checks on a hand-written strong document and deliberately weak variants.
 
-The strong document lives in tests/fixtures/checks/; whole-document weak variants are derived
+The strong document lives in evals/calibration/; whole-document weak variants are derived
 from it here (one defect each) so they cannot drift apart, and section-level weak bodies are
 their own fixture files.
 """

@@ -1,0 +1,27 @@
+"""The level planner: key points for one level, reusing a variant's framing, facts and diagram."""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from mlsd.agents.planner import InterviewPlan, SectionPlan
+from mlsd.agents.structured import ainvoke_structured
+from mlsd.prompts import load_template
+from pydantic import BaseModel, Field
+
+
+class LevelPlan(BaseModel):
+    """The level-specific part of an InterviewPlan: what each section covers at this level."""
+
+    sections: list[SectionPlan] = Field(min_length=12, max_length=12)
+
+
+def combine(shared: InterviewPlan, level: LevelPlan) -> InterviewPlan:
+    """The shared framing, facts and architecture with this level's key points."""
+    return shared.model_copy(update={"sections": level.sections})
+
+
+async def make_level_plan(model: BaseChatModel, **values: str) -> tuple[LevelPlan, object]:
+    """Ask the planner model for a LevelPlan; values fill the level_planner template."""
+    system, user = load_template("level_planner").render_pair(**values)
+    return await ainvoke_structured(model, [SystemMessage(system), HumanMessage(user)], LevelPlan)

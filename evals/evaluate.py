@@ -1,0 +1,38 @@
+"""Score documents: the deterministic checks always, the LLM judge when a model is given."""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from mlsd.evals.checks import CheckParams, CheckResult, check_document
+from mlsd.evals.documents import Document
+from mlsd.evals.judge import JudgeInput, judge_document
+from mlsd.evals.score import DocumentScore, score_document
+
+
+def check_params(doc: Document) -> CheckParams:
+    """What the checks need, from the document's parameters and front matter."""
+    p = doc.params
+    return CheckParams(
+        seniority=p.seniority.value,
+        duration=p.duration,
+        focus_area=p.focus_area.value if p.focus_area else None,
+        company_name=doc.company,
+    )
+
+
+def run_checks(doc: Document) -> list[CheckResult]:
+    """Every deterministic check on one document."""
+    return check_document(doc.text, check_params(doc))
+
+
+def deterministic_score(doc: Document) -> DocumentScore:
+    """The D-only score (no judge)."""
+    return score_document(run_checks(doc), None, check_params(doc).focus_area)
+
+
+async def judged_score(doc: Document, model: BaseChatModel) -> DocumentScore:
+    """D and J: the judge answers the rubric's questions for every section present."""
+    params = check_params(doc)
+    info = JudgeInput(doc.record(), params.seniority, params.duration, params.focus_area)
+    verdicts = await judge_document(model, doc.text, info)
+    return score_document(run_checks(doc), verdicts, params.focus_area)

@@ -1,0 +1,200 @@
+"""Record every LLM call of a run in the run store, through a LangChain callback handler (DESIGN §6).
+
+The handler is added to the run's config callbacks, next to whatever LangChain configures itself
+(a LangSmith tracer from its usual environment variables keeps working). Node comes from LangGraph's
+callback metadata (``langgraph_node``), role from the factory (``mlsd_role``), section and round
+from ``with_trace_fields`` in the nodes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import AsyncCallbackHandler
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from mlsd.agents.http_attempts import start_counting
+from mlsd.agents.pricing import cost_usd
+from mlsd.graph.store import RunStore
+
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|AUTH", re.IGNORECASE)
+_SECRET_SHAPES = [r"\bsk-[A-Za-z0-9_\-]{8,}", r"\b(?i:authorization:?\s+)?(?i:bearer)\s+[^\s\"',]+"]
+_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
+
+
+def with_trace_fields(model: BaseChatModel, **fields: Any) -> BaseChatModel:
+    """The same model with ``mlsd_<name>`` entries added to the metadata its callbacks receive.
+
+    A shallow copy rather than ``with_config``: ``with_structured_output`` on a config binding
+    would drop the config, and the copy shares the client (and a fake's reply queue).
+    """
+    metadata = {**(model.metadata or {}), **{f"mlsd_{k}": v for k, v in fields.items()}}
+    return model.model_copy(update={"metadata": metadata})
+
+
+def env_secrets(environ: dict[str, str] | None = None) -> list[str]:
+    """Values of environment variables whose names look secret (keys, tokens, passwords)."""
+    environ = os.environ if environ is None else environ
+    return [v for k, v in environ.items() if _SECRET_NAME.search(k) and len(v) >= 8]
+
+
+class Redactor:
+    """Replace known secret values and key-shaped strings before anything is stored."""
+
+    def __init__(self, secrets: list[str | None]):
+        known = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+        self.pattern = re.compile("|".join([*map(re.escape, known), *_SECRET_SHAPES]))
+        # Twelve writers send the same long prefix; scan each distinct text once per run.
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, text: str | None) -> str | None:
+        """The text without secrets (None stays None)."""
+        if text is None:
+            return None
+        if text not in self._seen:
+            if len(self._seen) > 256:
+                self._seen.clear()
+            self._seen[text] = self.pattern.sub("[redacted]", text)
+        return self._seen[text]
+
+
+@dataclass
+class _Started:
+    started: float
+    t0: float
+    meta: dict
+    model: str | None
+    messages: list[BaseMessage]
+    http_attempts: list[int]
+
+
+def _stamp(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content or [])
+
+
+def _verdicts(answer: str, keep_fixes: bool) -> list[dict] | None:
+    """The critic's per-section verdicts, read from its structured answer."""
+    try:
+        report = json.loads(answer)
+        sections = report["sections"]
+        out = [{"number": int(s["number"]), "verdict": str(s["verdict"])} for s in sections]
+        if keep_fixes:
+            for entry, section in zip(out, sections, strict=True):
+                entry["fixes"] = [str(f) for f in section.get("fixes") or []]
+        return out
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+class CallRecorder(AsyncCallbackHandler):
+    """Write one ``calls`` row per chat-model request of one run."""
+
+    # Inline: the start hook runs in the caller's task, so the HTTP attempt counter it sets is the
+    # one the client's hook sees. Chain events are ignored to keep the overhead per node at zero.
+    run_inline = True
+    ignore_chain = True
+    ignore_agent = True
+    ignore_retriever = True
+
+    def __init__(
+        self,
+        store: RunStore,
+        run_id: str,
+        *,
+        log_prompts: bool = True,
+        secrets: list[str | None] | None = None,
+        clock=time.time,
+    ):
+        self.store = store
+        self.run_id = run_id
+        self.log_prompts = log_prompts
+        self.redact = Redactor(env_secrets() + list(secrets or []))
+        self.clock = clock
+        self._started: dict[UUID, _Started] = {}
+
+    async def on_chat_model_start(
+        self, serialized, messages, *, run_id: UUID, metadata: dict | None = None, **kwargs: Any
+    ) -> None:
+        """Remember when and what was asked."""
+        meta = metadata or {}
+        params = kwargs.get("invocation_params") or {}
+        model = params.get("model") or params.get("model_name") or meta.get("ls_model_name")
+        self._started[run_id] = _Started(
+            self.clock(), time.perf_counter(), meta, model, messages[0], start_counting()
+        )
+
+    async def on_llm_end(self, response, *, run_id: UUID, **kwargs: Any) -> None:
+        """Store the answer, its tokens and cost."""
+        started = self._started.pop(run_id, None)
+        if started is None:
+            return
+        generation = response.generations[0][0] if response.generations and response.generations[0] else None
+        message = getattr(generation, "message", None)
+        usage = getattr(message, "usage_metadata", None) or {}
+        meta = getattr(message, "response_metadata", None) or {}
+        info = getattr(generation, "generation_info", None) or {}
+        answer = _text(getattr(message, "content", None) if message else getattr(generation, "text", ""))
+        tokens = {
+            "input_tokens": int(usage.get("input_tokens") or 0),
+            "output_tokens": int(usage.get("output_tokens") or 0),
+            "cached_tokens": int((usage.get("input_token_details") or {}).get("cache_read") or 0),
+        }
+        finish = meta.get("finish_reason") or info.get("finish_reason")
+        await self._write(run_id, started, answer=answer, finish_reason=finish, **tokens)
+
+    async def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Store a failed call with its error (no answer)."""
+        started = self._started.pop(run_id, None)
+        if started is not None:
+            await self._write(run_id, started, error=f"{type(error).__name__}: {error}"[:1000])
+
+    async def _write(
+        self, call_id: UUID, started: _Started, *, answer: str | None = None, error: str | None = None, **rest
+    ) -> None:
+        latency = time.perf_counter() - started.t0
+        meta = started.meta
+        model = started.model or ""
+        tokens = [rest.get(k, 0) for k in ("input_tokens", "output_tokens", "cached_tokens")]
+        critic = answer and meta.get("mlsd_role") == "critic"
+        verdicts = _verdicts(answer, self.log_prompts) if critic else None
+        messages = [
+            {"role": _ROLES.get(m.type, m.type), "content": self.redact(_text(m.content))}
+            for m in started.messages
+        ]
+        row = {
+            "run_id": self.run_id,
+            "call_id": str(call_id),
+            "node": meta.get("langgraph_node"),
+            "section": meta.get("mlsd_section"),
+            "round": meta.get("mlsd_round"),
+            "role": meta.get("mlsd_role"),
+            "model": model or None,
+            "started_at": _stamp(started.started),
+            "ended_at": _stamp(started.started + latency),
+            "latency_ms": round(latency * 1000),
+            "input_tokens": tokens[0],
+            "output_tokens": tokens[1],
+            "cached_tokens": tokens[2],
+            "cost_usd": cost_usd(model, *tokens[:2], tokens[2]) if model and not error else None,
+            "messages": json.dumps(messages) if self.log_prompts else None,
+            "answer": self.redact(answer) if self.log_prompts else None,
+            "verdicts": json.dumps(verdicts) if verdicts is not None else None,
+            "finish_reason": rest.get("finish_reason"),
+            "error": self.redact(error),
+            "retries": max(0, started.http_attempts[0] - 1),
+        }
+        await asyncio.to_thread(self.store.add_call, row)
