@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from mlsd.agents.budgets import section_budgets  # noqa: E402
 from mlsd.agents.models import ModelConfig, OpenAIChatFactory  # noqa: E402
+from mlsd.agents.pricing import cost_usd  # noqa: E402
 from mlsd.graph.runner import RunRequest, run_document  # noqa: E402
 from scripted import critic_json  # noqa: E402
 from sim_provider import SimulatedProvider, Timing  # noqa: E402
@@ -107,8 +108,8 @@ def one_document(timing: Timing, concurrency: int | None, revise: dict) -> dict:
 
 
 def single_shot(timing: Timing, output_tokens: int) -> dict:
-    """One call producing the whole document: same total output tokens, the seed-style prompt."""
-    from langchain_core.messages import HumanMessage
+    """The baseline: the seed's prompt in one call, answering with the same total output tokens."""
+    from mlsd.agents.single_shot import single_shot_messages
     from mlsd.agents.tokens import encoding
 
     text = " ".join(section_text(n) for n in range(1, 13))
@@ -117,15 +118,13 @@ def single_shot(timing: Timing, output_tokens: int) -> dict:
         ids = ids + ids
     text = encoding().decode(ids[:output_tokens])
     sim = SimulatedProvider(lambda _r: text, timing)
-    record_text = EXAMPLE.read_text()
+    record, _ = load_record(str(EXAMPLE))
     with StubServer(sim) as server:
         factory = OpenAIChatFactory(ModelConfig(model="gpt-4.1-mini", base_url=server.base_url, api_key="b"))
 
         async def call():
             try:
-                return await factory.chat("writer").ainvoke(
-                    [HumanMessage(f"Write the document.\n{record_text}")]
-                )
+                return await factory.chat("writer").ainvoke(single_shot_messages(record, Params()))
             finally:
                 await factory.aclose()
 
@@ -234,6 +233,11 @@ def main() -> None:
             "wall_ratio": round(baseline["wall_s"] / mid["wall_s"], 2),
             "input_tokens_ratio": round(mid["input_tokens"] / baseline["input_tokens"], 2),
             "output_tokens_ratio": round(mid["output_tokens"] / baseline["output_tokens"], 2),
+            "cost_ratio_gpt_4_1_mini": round(
+                cost_usd("gpt-4.1-mini", mid["input_tokens"], mid["output_tokens"], mid["cached_tokens"])
+                / cost_usd("gpt-4.1-mini", baseline["input_tokens"], baseline["output_tokens"]),
+                2,
+            ),
         },
         "input_per_output_token": round(mid["input_tokens"] / mid["output_tokens"], 2),
         "writer_prefix_share": round(mid["writer_prefix_share"], 3),
