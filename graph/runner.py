@@ -127,7 +127,10 @@ def resolve_run(store: RunStore, req: RunRequest) -> tuple[str, bool, RunRequest
 
 
 async def _stream(graph, snapshot, req: RunRequest, config: dict, ctx: RunContext, progress) -> dict:
-    graph_input = None if snapshot.next else initial_state(req.record, req.params)
+    # Any checkpoint means resume. ``snapshot.next`` is no test: it leaves out tasks whose writes
+    # were saved, so a kill after the last task of a step finished, before the step's checkpoint,
+    # shows ``next == ()`` and would restart the whole graph, paying for every call again.
+    graph_input = None if snapshot.created_at else initial_state(req.record, req.params)
     async for update in graph.astream(
         graph_input, config, context=ctx, durability="sync", stream_mode="updates"
     ):

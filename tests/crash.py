@@ -28,7 +28,8 @@ _PREVIOUS_ROUND = re.compile(r"Body of section \d+, round (\d+)")
 _REVIEW_ROUND = re.compile(r"Review round: (\d+)")
 
 # Run in the child instead of plain ``mlsd``: RELIAB_PAUSE stops save at one step (for a kill
-# there) by swapping the ``os`` that graph/paths.py sees; the product has no test hook.
+# there) by swapping the ``os`` that graph/paths.py sees, or holds the checkpoint that follows
+# assemble; the product has no test hook.
 CHILD = r"""
 import os, sys, time
 pause = os.environ.get("RELIAB_PAUSE")
@@ -62,6 +63,20 @@ if pause:
         proxy.fsync = lambda fd: (os.fsync(fd), hold())
     elif pause == "link":
         proxy.link = lambda src, dst: (os.link(src, dst), hold())
+    elif pause == "checkpoint":
+        import asyncio
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        real_aput = AsyncSqliteSaver.aput
+
+        async def aput(self, config, checkpoint, metadata, new_versions):
+            # The checkpoint after assemble: assemble's own writes are stored, the step is not.
+            if "document" in checkpoint["channel_values"]:
+                open(os.environ["RELIAB_MARKER"], "w").close()
+                await asyncio.sleep(600)
+            return await real_aput(self, config, checkpoint, metadata, new_versions)
+
+        AsyncSqliteSaver.aput = aput
     paths.os = proxy
 from mlsd.cli import main
 main()
@@ -136,18 +151,31 @@ class Checkpoints:
             self._conn.close()
         self._conn = self._graph = None
 
-    def done(self) -> set[Key]:
-        """Calls whose results the checkpoint holds, including finished branches of the current step."""
+    def between_steps(self) -> bool:
+        """Every task of the current step has its writes stored, but the step has no checkpoint yet."""
+        snapshot = self._snapshot()
+        return bool(
+            snapshot is not None
+            and not snapshot.next
+            and snapshot.tasks
+            and all(task.result is not None for task in snapshot.tasks)
+        )
+
+    def _snapshot(self):
         if not self.path.exists():
-            return set()
+            return None
         try:
             graph = self._open()
             row = self._conn.execute("SELECT thread_id FROM checkpoints LIMIT 1").fetchone()
         except sqlite3.OperationalError:  # tables not created yet
+            return None
+        return graph.get_state({"configurable": {"thread_id": row[0]}}) if row else None
+
+    def done(self) -> set[Key]:
+        """Calls whose results the checkpoint holds, including finished branches of the current step."""
+        snapshot = self._snapshot()
+        if snapshot is None:
             return set()
-        if row is None:
-            return set()
-        snapshot = graph.get_state({"configurable": {"thread_id": row[0]}})
         values = dict(snapshot.values)
         drafts = list(values.get("drafts") or [])
         reviews = list(values.get("reviews") or [])

@@ -1,4 +1,4 @@
-"""SIGKILL ``mlsd generate`` at twenty points, rerun the same command: nothing lost, nothing paid twice.
+"""SIGKILL ``mlsd generate`` at 21 points, rerun the same command: nothing lost, nothing paid twice.
 
 At each point the test reads what the checkpoint holds, kills the process, reruns, and checks that
 the rerun completes, asks for none of the calls the checkpoint held, and that the output path only
@@ -38,6 +38,7 @@ class Seen:
     held: list  # calls the stub is holding in flight
     marker: Path  # exists once save paused (see crash.CHILD)
     server: object
+    checkpoints: Checkpoints
 
 
 @dataclass
@@ -121,6 +122,9 @@ POINTS = {
     "save-writing-temp": save("write"),
     "save-before-link": save("fsync"),
     "save-after-link": save("link"),
+    "after-assemble-before-its-checkpoint": KillPoint(
+        0, pause="checkpoint", ready=lambda s: s.marker.exists() and s.checkpoints.between_steps()
+    ),
     "fan-out-5-then-critique-0": KillPoint(
         0,
         hold=lambda key: key[0] == "write" and key[1] > 5,
@@ -139,7 +143,7 @@ def _kill_at(point: KillPoint, team: Team, args, env, tmp_path, server) -> set:
     process = start(args, child_env)
     checkpoints = Checkpoints(Path(env["MLSD_HOME"]))
     try:
-        wait_for(lambda: point.ready(Seen(checkpoints.done(), list(team.held), marker, server)), process)
+        wait_for(lambda: point.ready(Seen(checkpoints.done(), list(team.held), marker, server, checkpoints)), process)
     finally:
         kill(process)
     done = checkpoints.done()
