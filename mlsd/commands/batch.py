@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from mlsd.commands import options as opt
 from mlsd.commands.common import err_console, fail, one_line_errors, warn
 from mlsd.errors import InputError
 
@@ -23,21 +24,17 @@ def batch(
         str | None, typer.Option(help="Focus areas, comma-separated; 'none' means no focus.")
     ] = None,
     duration: Annotated[str, typer.Option(help="Interview lengths, comma-separated: 45,60,90.")] = "60min",
-    out_dir: Annotated[Path, typer.Option(help="Root folder for documents.")] = Path("content"),
-    model: Annotated[str | None, typer.Option(help="Model for every role (env MLSD_MODEL).")] = None,
-    planner_model: Annotated[str | None, typer.Option(help="Model for the planner.")] = None,
-    writer_model: Annotated[str | None, typer.Option(help="Model for the section writers.")] = None,
-    critic_model: Annotated[str | None, typer.Option(help="Model for the critic.")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint (env OPENAI_BASE_URL).")
-    ] = None,
-    provider: Annotated[str, typer.Option(help="auto, openai or local (embedded model).")] = "auto",
-    local_model: Annotated[Path | None, typer.Option(help="GGUF file for --provider local.")] = None,
-    max_revisions: Annotated[int, typer.Option(min=0, max=5, help="Critic rounds at most.")] = 2,
-    timeout: Annotated[float, typer.Option(min=1, help="Seconds per model call.")] = 120.0,
-    writer_concurrency: Annotated[
-        int | None, typer.Option(min=1, help="Writers in flight per document (default: all).")
-    ] = None,
+    out_dir: opt.OutDir = Path("content"),
+    model: opt.Model = None,
+    planner_model: opt.PlannerModel = None,
+    writer_model: opt.WriterModel = None,
+    critic_model: opt.CriticModel = None,
+    base_url: opt.BaseUrl = None,
+    provider: opt.Provider = "auto",
+    local_model: opt.LocalModel = None,
+    max_revisions: opt.MaxRevisions = 2,
+    timeout: opt.Timeout = 120.0,
+    writer_concurrency: opt.WriterConcurrency = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Documents in progress at once.")] = 4,
     max_in_flight: Annotated[
         int, typer.Option(min=1, help="LLM requests in flight at once, over all documents.")
@@ -95,24 +92,14 @@ def batch(
 
 
 async def _run(jobs, endpoint, roles, local_model, timeout, limits, settings):
-    from mlsd.agents.models import ModelConfig, OpenAIChatFactory
+    from mlsd.agents.models import OpenAIChatFactory
     from mlsd.agents.ratelimit import RateLimiter
     from mlsd.batch_progress import BatchProgress
     from mlsd.graph.batch import BatchSettings, run_batch
     from mlsd.settings import mlsd_home
 
     with contextlib.ExitStack() as stack:
-        config = ModelConfig(
-            model=endpoint.model,
-            base_url=endpoint.base_url,
-            api_key=endpoint.api_key,
-            timeout=timeout,
-            role_models={k: v for k, v in roles.items() if v},
-        )
-        if endpoint.provider == "local":
-            from mlsd.commands.generate import _local_config
-
-            config = _local_config(stack, local_model, config)
+        config = opt.model_config(stack, endpoint, roles, local_model, timeout)
         limiter = RateLimiter(**limits)
         options = BatchSettings(home=mlsd_home(), provider=endpoint.provider, **settings)
         display = BatchProgress(err_console, len(jobs), live=err_console.is_terminal, limiter=limiter)

@@ -63,25 +63,16 @@ def _factory(
     temperature: float | None = 0.4,
 ):
     """A chat-model factory from the same flags as ``mlsd generate``."""
-    from mlsd.agents.models import ModelConfig, OpenAIChatFactory
+    from mlsd.agents.models import OpenAIChatFactory
     from mlsd.commands.common import warn
+    from mlsd.commands.options import model_config
     from mlsd.settings import choose_endpoint
 
     endpoint = choose_endpoint(provider, model, base_url)
     if endpoint.notice:
         warn(endpoint.notice)
     with contextlib.ExitStack() as stack:
-        config = ModelConfig(
-            model=endpoint.model,
-            base_url=endpoint.base_url,
-            api_key=endpoint.api_key,
-            timeout=timeout,
-            role_models={"judge": judge_model} if judge_model else {},
-        )
-        if endpoint.provider == "local":
-            from mlsd.commands.generate import _local_config
-
-            config = _local_config(stack, local_model, config)
+        config = model_config(stack, endpoint, {"judge": judge_model}, local_model, timeout)
         yield OpenAIChatFactory(replace(config, temperature=temperature)), endpoint
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from mlsd.commands import options as opt
 from mlsd.commands.common import err_console, one_line_errors, warn
 from mlsd.errors import InputError
 from mlsd.records import Params, Record, load_record, make_params
@@ -34,21 +35,17 @@ def generate(
         str | None, typer.Option(help="deep_learning, optimization, evaluation or algorithms.")
     ] = None,
     duration: Annotated[str, typer.Option(help="Interview length: 45, 60 or 90 (minutes).")] = "60min",
-    out_dir: Annotated[Path, typer.Option(help="Root folder for documents.")] = Path("content"),
-    model: Annotated[str | None, typer.Option(help="Model for every role (env MLSD_MODEL).")] = None,
-    planner_model: Annotated[str | None, typer.Option(help="Model for the planner.")] = None,
-    writer_model: Annotated[str | None, typer.Option(help="Model for the section writers.")] = None,
-    critic_model: Annotated[str | None, typer.Option(help="Model for the critic.")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint (env OPENAI_BASE_URL).")
-    ] = None,
-    provider: Annotated[str, typer.Option(help="auto, openai or local (embedded model).")] = "auto",
-    local_model: Annotated[Path | None, typer.Option(help="GGUF file for --provider local.")] = None,
-    max_revisions: Annotated[int, typer.Option(min=0, max=5, help="Critic rounds at most.")] = 2,
-    timeout: Annotated[float, typer.Option(min=1, help="Seconds per model call.")] = 120.0,
-    writer_concurrency: Annotated[
-        int | None, typer.Option(min=1, help="Writers in flight (default: all).")
-    ] = None,
+    out_dir: opt.OutDir = Path("content"),
+    model: opt.Model = None,
+    planner_model: opt.PlannerModel = None,
+    writer_model: opt.WriterModel = None,
+    critic_model: opt.CriticModel = None,
+    base_url: opt.BaseUrl = None,
+    provider: opt.Provider = "auto",
+    local_model: opt.LocalModel = None,
+    max_revisions: opt.MaxRevisions = 2,
+    timeout: opt.Timeout = 120.0,
+    writer_concurrency: opt.WriterConcurrency = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing document.")] = False,
     fresh: Annotated[bool, typer.Option(help="Start over instead of resuming an interrupted run.")] = False,
     resume: Annotated[
@@ -66,7 +63,7 @@ def generate(
             help="Store prompt and answer text in runs.db (env MLSD_NO_LOG_PROMPTS=1 turns it off).",
         ),
     ] = None,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    debug: opt.Debug = False,
 ) -> None:
     """Generate one interview-prep document from a JSON record."""
     from mlsd.settings import choose_endpoint, mlsd_home, prompt_logging
@@ -94,24 +91,23 @@ def generate(
         return
     if endpoint.notice:
         warn(endpoint.notice)
-    outcome = asyncio.run(
-        _run(
-            rec,
-            params,
-            endpoint,
-            roles,
-            local_model,
-            out_dir,
-            max_revisions,
-            timeout,
-            writer_concurrency,
-            force,
-            fresh,
-            resume,
-            strategy,
-            log_prompts=prompt_logging(log_prompts),
-        )
+    from mlsd.graph.runner import RunRequest
+
+    request = RunRequest(
+        record=rec,
+        params=params,
+        out_dir=out_dir,
+        home=mlsd_home(),
+        max_revisions=max_revisions,
+        force=force,
+        fresh=fresh,
+        resume_id=resume,
+        provider=endpoint.provider,
+        writer_concurrency=writer_concurrency,
+        strategy=strategy,
+        log_prompts=prompt_logging(log_prompts),
     )
+    outcome = asyncio.run(_run(request, endpoint, roles, local_model, timeout))
     _finish(outcome, strict)
 
 
@@ -122,51 +118,13 @@ def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params]:
     return Record.model_validate(row.record), Params.model_validate(row.params)
 
 
-async def _run(
-    rec,
-    params,
-    endpoint,
-    roles,
-    local_model,
-    out_dir,
-    max_revisions,
-    timeout,
-    writer_concurrency,
-    force,
-    fresh,
-    resume,
-    strategy="multi-agent",
-    log_prompts=True,
-):
-    from mlsd.agents.models import ModelConfig, OpenAIChatFactory
-    from mlsd.graph.runner import RunRequest, run_document
+async def _run(request, endpoint, roles, local_model, timeout):
+    from mlsd.agents.models import OpenAIChatFactory
+    from mlsd.graph.runner import run_document
     from mlsd.progress import RunProgress
-    from mlsd.settings import mlsd_home
 
     with contextlib.ExitStack() as stack:
-        config = ModelConfig(
-            model=endpoint.model,
-            base_url=endpoint.base_url,
-            api_key=endpoint.api_key,
-            timeout=timeout,
-            role_models={k: v for k, v in roles.items() if v},
-        )
-        if endpoint.provider == "local":
-            config = _local_config(stack, local_model, config)
-        request = RunRequest(
-            record=rec,
-            params=params,
-            out_dir=out_dir,
-            home=mlsd_home(),
-            max_revisions=max_revisions,
-            force=force,
-            fresh=fresh,
-            resume_id=resume,
-            provider=endpoint.provider,
-            writer_concurrency=writer_concurrency,
-            strategy=strategy,
-            log_prompts=log_prompts,
-        )
+        config = opt.model_config(stack, endpoint, roles, local_model, timeout)
 
         def on_start(run_id: str, resumed: bool) -> None:
             verb = "resuming interrupted run" if resumed else "run"
@@ -174,30 +132,9 @@ async def _run(
             err_console.print(f"{verb} {run_id}{hint}", markup=False)
 
         progress = stack.enter_context(RunProgress(err_console, live=err_console.is_terminal))
-        if strategy == "single-shot":
+        if request.strategy == "single-shot":
             from mlsd.graph.single_shot import run_single_shot as run_document
         return await run_document(request, OpenAIChatFactory(config), progress, on_start)
-
-
-def _local_config(stack: contextlib.ExitStack, local_model: Path | None, config):
-    from dataclasses import replace
-
-    from mlsd.agents.local_server import LocalServer, available_cores
-
-    # mlsd's own process is idle while the model generates, so llama.cpp gets every core.
-    server = stack.enter_context(LocalServer(local_model, threads=available_cores()))
-    # A local CPU model answers slowly and one request at a time: a long timeout, few retries.
-    return replace(
-        config,
-        model=server.model_name,
-        base_url=server.base_url,
-        api_key=None,
-        timeout=max(config.timeout, 900.0),
-        max_retries=1,
-        context_length=server.context_length,
-        role_models={},
-        temperature=0.2,
-    )
 
 
 def _finish(outcome, strict: bool) -> None:
