@@ -15,21 +15,10 @@ from dataclasses import dataclass
 from mlsd.evals import lexicon as lx
 from mlsd.evals import markdown as md
 from mlsd.evals import thresholds as th
+from mlsd.prompts import load_catalogue
 
-SECTION_TITLES: tuple[str, ...] = (
-    "Interview Overview",
-    "Problem Definition & Technical Requirements",
-    "Advanced Data Strategy & Feature Engineering",
-    "Advanced ML Model Design",
-    "Advanced Training & Evaluation",
-    "Model Serving & Inference Optimization",
-    "Advanced System Architecture",
-    "Advanced Monitoring & ML Observability",
-    "Advanced Scalability & Performance",
-    "Advanced ML Topics",
-    "Technical Deep-Dive Discussion Points",
-    "Advanced Technical Interview Questions",
-)
+# The canonical titles come from the catalogue, the one place the twelve sections are defined.
+SECTION_TITLES: tuple[str, ...] = tuple(spec.title for spec in load_catalogue().sections)
 GATES = ("G1_headings", "G4_placeholders", "G5_no_deployment", "S1_time_table")
 
 
