@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -72,10 +73,8 @@ class OpenAIChatFactory:
 
     def chat(self, role: str, max_tokens: int | None = None) -> BaseChatModel:
         """A ChatOpenAI for the role with an explicit timeout, retries and max_tokens."""
-        from langchain_openai import ChatOpenAI  # heavy import, deferred so `mlsd --help` is fast
-
         cfg = self.config
-        return ChatOpenAI(
+        return key_safe_chat_openai()(
             model=self.model_names[role],
             base_url=cfg.base_url,
             # The SDK refuses to start without a key; local servers accept any value.
@@ -88,3 +87,33 @@ class OpenAIChatFactory:
             http_async_client=self._http_client(),
             metadata={"mlsd_role": role},
         )
+
+
+def scrub_secret(exc: BaseException, secret: str | None) -> None:
+    """Remove a secret from an exception's message in place (its repr is what checkpoints store)."""
+    if not secret or len(secret) < 8:
+        return
+    exc.args = tuple(a.replace(secret, "[redacted]") if isinstance(a, str) else a for a in exc.args)
+    if isinstance(getattr(exc, "message", None), str):
+        exc.message = exc.message.replace(secret, "[redacted]")
+
+
+@functools.cache
+def key_safe_chat_openai() -> type[BaseChatModel]:
+    """ChatOpenAI whose errors never carry the API key.
+
+    An endpoint may echo the key it refused, and an error's text goes on to the error line, the run
+    store and the checkpoint.
+    """
+    from langchain_openai import ChatOpenAI  # heavy import, deferred so `mlsd --help` is fast
+
+    class KeySafeChatOpenAI(ChatOpenAI):
+        async def _agenerate(self, *args, **kwargs):
+            try:
+                return await super()._agenerate(*args, **kwargs)
+            except Exception as exc:
+                key = self.openai_api_key.get_secret_value() if self.openai_api_key else None
+                scrub_secret(exc, key)
+                raise
+
+    return KeySafeChatOpenAI

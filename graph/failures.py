@@ -40,6 +40,13 @@ def as_mlsd_error(exc: BaseException) -> MlsdError | None:
     for cls in type(exc).__mro__:
         hint = _HINTS.get(cls.__name__)
         if hint and cls.__module__.startswith("openai"):
-            detail = " ".join(str(exc).split())[:200]
+            detail = _redacted(" ".join(str(exc).split()))[:200]
             return ModelCallError(f"model: {hint} [{type(exc).__name__}: {detail}]")
     return None
+
+
+def _redacted(text: str) -> str:
+    # A proxy may echo the credential it refused; the error line and runs.db must not repeat it.
+    from mlsd.graph.tracing import Redactor, env_secrets
+
+    return Redactor(env_secrets())(text) or ""

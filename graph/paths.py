@@ -70,7 +70,8 @@ def write_atomically(path: Path, text: str, *, overwrite: bool) -> None:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise OutputWriteError(
-            f"output: cannot write {path}: {reason} (check that --out-dir is a writable folder with free space)"
+            f"output: cannot write {path}: {reason}"
+            " (check that --out-dir is a writable folder with free space)"
         ) from exc
 
 

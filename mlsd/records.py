@@ -22,6 +22,7 @@ RECORD_FIELDS = ("company_name", "ml_topic", "interview_frequency", "product_des
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class Frequency(StrEnum):
@@ -60,6 +61,9 @@ def _clean_text(value: Any, *, single_line: bool, limit: int) -> str:
     text = unicodedata.normalize("NFC", value)
     if _CONTROL.search(text):
         raise ValueError("must not contain control characters")
+    if _SURROGATE.search(text):
+        # JSON can escape half of a UTF-16 pair (\ud800); no file name or database can store it.
+        raise ValueError("must be valid Unicode (it holds an unpaired surrogate)")
     text = _SPACES.sub(" ", text).strip() if single_line else text.strip()
     if not text:
         raise ValueError("must not be empty")

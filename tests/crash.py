@@ -92,7 +92,9 @@ def call_key(request: StubRequest) -> Key:
         return ("critique", int(_REVIEW_ROUND.search(text).group(1)))
     request = as_first_ask(request)
     brief = request.last_user_text
-    previous = _PREVIOUS_ROUND.search(brief.split("<previous_draft>", 1)[1]) if "<previous_draft>" in brief else None
+    previous = (
+        _PREVIOUS_ROUND.search(brief.split("<previous_draft>", 1)[1]) if "<previous_draft>" in brief else None
+    )
     return ("write", brief_number(request), int(previous.group(1)) + 1 if previous else 0)
 
 

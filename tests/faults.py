@@ -53,8 +53,14 @@ def _has_brief(request: StubRequest) -> bool:
 
 def as_first_ask(request: StubRequest) -> StubRequest:
     """A writer's re-ask after a cut-off answer, seen as the original ask (the scripted team's view)."""
-    if request.schema_name is None and _has_brief(request) and "# Section brief:" not in request.last_user_text:
-        return StubRequest({**request.body, "messages": request.messages[:-1]}, request.headers, request.started)
+    if (
+        request.schema_name is None
+        and _has_brief(request)
+        and "# Section brief:" not in request.last_user_text
+    ):
+        return StubRequest(
+            {**request.body, "messages": request.messages[:-1]}, request.headers, request.started
+        )
     return request
 
 

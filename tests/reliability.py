@@ -84,7 +84,7 @@ def secrets_in(paths: Iterable[Path]) -> list[Path]:
 
 @pytest.fixture
 def leak_scan(tmp_path: Path) -> Iterator[list[Path]]:
-    """After the test, scan every file it wrote (tmp_path, MLSD_HOME) for the key; extra roots may be added."""
+    """After the test, scan every file it wrote (tmp_path, MLSD_HOME) for the key; roots may be added."""
     roots: list[Path] = [tmp_path, Path(os.environ["MLSD_HOME"])]
     yield roots
     files = files_under(*roots)

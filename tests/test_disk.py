@@ -12,13 +12,14 @@ import errno
 import os
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
+import mlsd.graph.paths as paths
 import pytest
 from reliability import EXAMPLE, KEY, files_under, leak_scan, record  # noqa: F401
 from stub_agents import agents
 from typer.testing import CliRunner
 
-import mlsd.graph.paths as paths
 from mlsd.cli import app
 
 pytestmark = pytest.mark.usefixtures("leak_scan")
@@ -109,10 +110,10 @@ def test_permission_denied_fails_clearly_and_resumes(cli, tmp_path, monkeypatch)
     def denied(*_args, **_kwargs):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr(paths.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(paths, "tempfile", SimpleNamespace(mkstemp=denied))
     _fails_then_resumes(
         cli,
         tmp_path / "content",
-        lambda: monkeypatch.setattr(paths.tempfile, "mkstemp", tempfile.mkstemp),
+        lambda: monkeypatch.setattr(paths, "tempfile", tempfile),
         "Permission denied",
     )

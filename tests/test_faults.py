@@ -66,10 +66,7 @@ def starts(server, match) -> list[float]:
 @pytest.mark.parametrize("kind", TRANSIENT_FAULTS)
 def test_transient_faults_are_retried_with_backoff_and_the_document_completes(generate, kind):
     injector = (
-        FaultInjector(agents())
-        .inject(PLANNER, kind)
-        .inject(WRITER(5), kind, kind)
-        .inject(CRITIC, kind)
+        FaultInjector(agents()).inject(PLANNER, kind).inject(WRITER(5), kind, kind).inject(CRITIC, kind)
     )
     result = generate(injector, "--max-revisions", "0")
     text = saved(result)
@@ -137,6 +134,7 @@ def test_structured_output_invalid_twice_fails_resumably_then_resume_completes(g
     assert "Body of section 1, round 0" in saved(second)
     assert len(starts(injector.server, PLANNER)) == 3
     record_faults(injector.injected, survived=True)
+    record(runs_failed_then_resumed=1)
 
 
 def _run_in_process(stub, tmp_path, injector, max_revisions):
@@ -145,6 +143,7 @@ def _run_in_process(stub, tmp_path, injector, max_revisions):
 
     from mlsd.agents.models import ModelConfig, OpenAIChatFactory
     from mlsd.graph.runner import RunRequest, run_document
+
     from mlsd.records import Params, load_record
 
     server = stub(injector)
@@ -209,7 +208,9 @@ def _checkpoints(home: Path) -> int:
         return conn.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0]
 
 
-@pytest.mark.parametrize(("target", "resent"), [("writer", [None, "CriticReport"]), ("critic", ["CriticReport"])])
+@pytest.mark.parametrize(
+    ("target", "resent"), [("writer", [None, "CriticReport"]), ("critic", ["CriticReport"])]
+)
 def test_a_provider_that_stays_down_leaves_no_document_and_a_resumable_run(
     generate, monkeypatch, target, resent
 ):

@@ -18,7 +18,7 @@ import typer.main
 import typer.testing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability import KEY, files_under, leak_scan, record  # noqa: F401
+from reliability import KEY, files_under, leak_scan, record, secrets_in  # noqa: F401
 from stub_agents import agents
 from typer.testing import CliRunner
 
@@ -100,7 +100,9 @@ def records(draw):
         "product_description": FIELD,
     }
     record_ = {name: draw(strategy) for name, strategy in fields.items() if draw(st.integers(0, 9))}
-    record_.update(draw(st.dictionaries(st.text(max_size=10), JUNK, max_size=3)))
+    record_.update(
+        draw(st.dictionaries(st.one_of(st.text(max_size=10), st.sampled_from(PATH_TRICKS)), JUNK, max_size=3))
+    )
     return record_
 
 
@@ -156,10 +158,16 @@ class Sandbox:
             assert len(errors) == 1, result.stderr
         if result.exception is not None:
             assert isinstance(result.exception, SystemExit), repr(result.exception)
-        stray = [p for p in files_under(self.root) if p.name != "record.json" and not p.is_relative_to(self.out)]
+        stray = [
+            p for p in files_under(self.root) if p.name != "record.json" and not p.is_relative_to(self.out)
+        ]
         stray += [p for p in files_under(self.home) if p.name not in allowed_home]
         self.outside += stray
         assert not stray, stray
+        written = files_under(self.root)
+        leaked = secrets_in(written)
+        record(files_scanned_for_secrets=len(written), secrets_found=len(leaked))
+        assert not leaked, leaked
 
 
 @pytest.fixture
@@ -179,7 +187,11 @@ FUZZ = settings(
     deadline=None,
     derandomize=True,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
 
@@ -194,7 +206,12 @@ def test_dry_run_survives_any_record(sandbox, value, params):
     assert not sandbox.out.exists()  # a dry run writes nothing at all
 
 
-NAME = st.one_of(st.sampled_from(PATH_TRICKS), st.text(min_size=1, max_size=60))
+# Mostly names that pass validation, so that most of these examples reach the save.
+NAME = st.one_of(
+    st.sampled_from(PATH_TRICKS),
+    st.text(st.characters(exclude_categories=["Cc", "Cs"]), min_size=1, max_size=60),
+    st.builds(lambda a, b: f"{a}/{b}", st.sampled_from(PATH_TRICKS), st.sampled_from(PATH_TRICKS)),
+)
 
 
 @pytest.fixture
@@ -216,10 +233,29 @@ def test_generated_documents_stay_inside_out_dir(sandbox, instant_stub, company,
         "product_description": "Rank things for people.",
     }
     path = write_record(sandbox.root, value)
-    args = ["generate", str(path), "--out-dir", str(sandbox.out), "--max-revisions", "0", "--seniority", seniority]
+    args = [
+        "generate",
+        str(path),
+        "--out-dir",
+        str(sandbox.out),
+        "--max-revisions",
+        "0",
+        "--seniority",
+        seniority,
+    ]
     result = CliRunner().invoke(app, args)
-    sandbox.check(result, allowed_home={"runs.db", "runs.db-wal", "runs.db-shm", "checkpoints.db",
-                                        "checkpoints.db-wal", "checkpoints.db-shm"} | _locks(sandbox.home))
+    sandbox.check(
+        result,
+        allowed_home={
+            "runs.db",
+            "runs.db-wal",
+            "runs.db-shm",
+            "checkpoints.db",
+            "checkpoints.db-wal",
+            "checkpoints.db-shm",
+        }
+        | _locks(sandbox.home),
+    )
     if result.exit_code == 0:
         saved = Path(result.stdout.strip().splitlines()[-1])
         assert saved.is_relative_to(sandbox.out.resolve()) and saved.is_file()
