@@ -142,3 +142,25 @@ def test_help_lists_generate():
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "generate" in result.stdout
+
+
+def test_resume_latest_saves_where_the_run_started(stub, monkeypatch, tmp_path):
+    state = {"down": True}
+    healthy = agents()
+
+    def responder(request):
+        return StubReply(status=503, content="down") if state["down"] else healthy(request)
+
+    server = stub(responder)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "elsewhere"
+    args = ["generate", str(EXAMPLE), "--out-dir", str(out), "--max-revisions", "0", "--timeout", "2"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 3 and "resume with" in first.stderr
+    state["down"] = False
+    second = CliRunner().invoke(app, ["generate", "--resume", "latest"])
+    assert second.exit_code == 0, second.output
+    assert Path(second.stdout.strip().splitlines()[-1]).is_relative_to(out.resolve())
+    assert not (tmp_path / "content").exists()

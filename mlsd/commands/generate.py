@@ -71,7 +71,9 @@ def generate(
     endpoint = choose_endpoint(provider, model, base_url)
     roles = {"planner": planner_model, "writer": writer_model, "critic": critic_model}
     if resume:
-        rec, params = _resumed_inputs(resume, mlsd_home())
+        rec, params, stored_out_dir = _resumed_inputs(resume, mlsd_home())
+        # A resumed run saves where it was started; check that folder, not today's default.
+        out_dir = stored_out_dir or out_dir
     else:
         rec, params = _record_and_params(record, seniority, focus_area, duration)
     if dry_run:
@@ -111,11 +113,12 @@ def generate(
     _finish(outcome, strict)
 
 
-def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params]:
+def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
     from mlsd.graph.store import RunStore
 
     row = RunStore(home / "runs.db").get(ref)
-    return Record.model_validate(row.record), Params.model_validate(row.params)
+    stored = Path(row.out_dir) if row.out_dir else None
+    return Record.model_validate(row.record), Params.model_validate(row.params), stored
 
 
 async def _run(request, endpoint, roles, local_model, timeout):
