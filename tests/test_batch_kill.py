@@ -3,34 +3,13 @@
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 
+from crash import start, wait_for
 from test_batch import TOPICS, batch_agents, request_key
 
 KEY = "sk-batchkill-SECRET-7"
-
-
-def mlsd(args, env):
-    code = "from mlsd.cli import main; main()"
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_for(predicate, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def topic_of(request) -> str:
@@ -64,7 +43,7 @@ def test_sigkill_mid_batch_then_rerun_skips_and_resumes(stub, tmp_path):
     }
     out = tmp_path / "content"
     args = ["batch", str(records), "--out-dir", str(out), "--max-revisions", "0", "--concurrency", "2"]
-    first = mlsd(args, env)
+    first = start(args, env)
 
     def writers_done(topic):
         return sum(
@@ -73,8 +52,8 @@ def test_sigkill_mid_batch_then_rerun_skips_and_resumes(stub, tmp_path):
 
     topics = [json.loads(line)["ml_topic"] for line in records.read_text().splitlines()]
     try:
-        wait_for(lambda: len(list(out.rglob("*.md"))) == 1)
-        wait_for(lambda: writers_done(topics[1]) >= 11 and writers_done(topics[2]) >= 11)
+        wait_for(lambda: len(list(out.rglob("*.md"))) == 1, first, timeout=90.0)
+        wait_for(lambda: writers_done(topics[1]) >= 11 and writers_done(topics[2]) >= 11, first, timeout=90.0)
         time.sleep(1.0)  # let the last finished branches' checkpoints land
     finally:
         first.send_signal(signal.SIGKILL)
@@ -85,7 +64,7 @@ def test_sigkill_mid_batch_then_rerun_skips_and_resumes(stub, tmp_path):
 
     hang["on"] = False
     seen = len(server.requests)
-    second = mlsd(args, env)
+    second = start(args, env)
     stdout, stderr = second.communicate(timeout=180)
     assert second.returncode == 0, stderr
     assert len(list(out.rglob("*.md"))) == 4

@@ -2,36 +2,15 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from crash import start, wait_for
 from scripted import section_body
 from stub_agents import agents, brief_number, writer_requests
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "examples" / "meta-news-feed.json"
 KEY = "sk-kill-SECRET-42"
-
-
-def mlsd(args, env):
-    code = "from mlsd.cli import main; main()"
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def test_sigkill_after_eleven_sections_then_rerun_resumes(stub, tmp_path):
@@ -58,9 +37,9 @@ def test_sigkill_after_eleven_sections_then_rerun_resumes(stub, tmp_path):
         "MLSD_HOME": str(tmp_path / "home"),
     }
     args = ["generate", str(EXAMPLE), "--out-dir", str(tmp_path / "content"), "--max-revisions", "0"]
-    first = mlsd(args, env)
+    first = start(args, env)
     try:
-        wait_for(lambda: sum(1 for r in writer_requests(server) if r.finished) >= 11)
+        wait_for(lambda: sum(1 for r in writer_requests(server) if r.finished) >= 11, first, timeout=60.0)
         time.sleep(1.0)  # let the last finished branch's checkpoint write land
     finally:
         first.send_signal(signal.SIGKILL)
@@ -72,7 +51,7 @@ def test_sigkill_after_eleven_sections_then_rerun_resumes(stub, tmp_path):
 
     hang["section"] = None
     seen = len(server.requests)
-    second = mlsd(args, env)
+    second = start(args, env)
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
     assert "resuming interrupted run" in err
