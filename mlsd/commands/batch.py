@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import shlex
 import sys
@@ -87,6 +86,8 @@ def batch(
         "force": force,
         "writer_concurrency": writer_concurrency,
     }
+    import asyncio
+
     report, limiter = asyncio.run(_run(jobs, endpoint, roles, local_model, timeout, limits, settings))
     _report(report, limiter, bad, max_cost)
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mlsd.commands import options as opt
 from mlsd.commands.common import err_console, one_line_errors, warn
 from mlsd.errors import InputError
-from mlsd.records import Params, Record, load_record, make_params
+
+if TYPE_CHECKING:
+    from mlsd.records import Params, Record
 
 STRATEGIES = ("multi-agent", "single-shot")
 
 
 def _record_and_params(record: str | None, seniority, focus_area, duration) -> tuple[Record, Params]:
+    # pydantic is imported on first use, so `mlsd --help` stays fast.
+    from mlsd.records import load_record, make_params
+
     if record is None:
         raise InputError("RECORD", "is required (or give --resume RUN_ID)")
     rec, warnings = load_record(record, sys.stdin)
@@ -109,12 +113,15 @@ def generate(
         strategy=strategy,
         log_prompts=prompt_logging(log_prompts),
     )
+    import asyncio
+
     outcome = asyncio.run(_run(request, endpoint, roles, local_model, timeout))
     _finish(outcome, strict)
 
 
 def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
     from mlsd.graph.store import RunStore
+    from mlsd.records import Params, Record
 
     row = RunStore(home / "runs.db").get(ref)
     stored = Path(row.out_dir) if row.out_dir else None
