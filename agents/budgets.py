@@ -51,6 +51,15 @@ def shrink_note(what: str, wanted: int, granted: int, context_length: int | None
     return [f"{what}: max_tokens {wanted} → {granted} to fit the {context_length}-token context"]
 
 
+def structured_max_tokens(default: int, context_length: int | None) -> int:
+    """max_tokens to ask for a structured answer: on a small-context model, all the room it has.
+
+    A small model may fill every bounded field to its limit; cutting it off at the default would
+    turn a valid (if verbose) answer into a failed run, so it gets the context's room instead.
+    """
+    return default if context_length is None or context_length >= 32_768 else context_length
+
+
 def fit_max_tokens(wanted: int, prompt_tokens: int, context_length: int | None) -> int:
     """Shrink max_tokens so prompt + answer fit a model's context window (with a safety margin)."""
     if context_length is None:

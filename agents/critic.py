@@ -16,10 +16,10 @@ class SectionVerdict(BaseModel):
     """The critic's judgement of one section: reasons first, then the verdict, then fixes."""
 
     number: int = Field(ge=1, le=12)
-    reasons: str = Field(max_length=600, description="Why, against the level bar, before deciding.")
+    reasons: str = Field(max_length=400, description="Why, against the level bar, before deciding.")
     verdict: Literal["pass", "revise"]
-    fixes: list[Annotated[str, Field(max_length=300)]] = Field(
-        default_factory=list, max_length=5, description="Concrete, checkable changes; empty on pass."
+    fixes: list[Annotated[str, Field(max_length=240)]] = Field(
+        default_factory=list, max_length=4, description="Concrete, checkable changes; empty on pass."
     )
 
 
@@ -27,16 +27,16 @@ class CrossSectionProblem(BaseModel):
     """A problem spanning sections: disagreeing numbers, repetition, flow."""
 
     sections: list[int] = Field(min_length=1, max_length=12)
-    problem: str = Field(max_length=400)
-    fix: str = Field(max_length=300)
+    problem: str = Field(max_length=300)
+    fix: str = Field(max_length=240)
 
 
 class CriticReport(BaseModel):
     """The critic's structured answer for one round."""
 
     sections: list[SectionVerdict] = Field(max_length=12)
-    cross_section: list[CrossSectionProblem] = Field(default_factory=list, max_length=6)
-    summary: str = Field(default="", max_length=500)
+    cross_section: list[CrossSectionProblem] = Field(default_factory=list, max_length=4)
+    summary: str = Field(default="", max_length=400)
 
 
 def check_report_markdown(results: list[CheckResult]) -> str:

@@ -8,7 +8,13 @@ from dataclasses import asdict
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 from mlsd.agents import briefs
-from mlsd.agents.budgets import PLANNER_MAX_TOKENS, fit_max_tokens, section_budgets, shrink_note
+from mlsd.agents.budgets import (
+    PLANNER_MAX_TOKENS,
+    fit_max_tokens,
+    section_budgets,
+    shrink_note,
+    structured_max_tokens,
+)
 from mlsd.agents.planner import InterviewPlan, make_plan
 from mlsd.agents.tokens import count_tokens
 from mlsd.agents.writer import prefix_messages
@@ -55,7 +61,7 @@ async def _fresh_plan(state: DocState, ctx: RunContext) -> dict:
     values = briefs.planner_values(record, params)
     prompt_tokens = count_tokens(load_template("planner").render(**values))
     context = ctx.models.context_length
-    max_tokens = fit_max_tokens(PLANNER_MAX_TOKENS, prompt_tokens, context)
+    max_tokens = fit_max_tokens(structured_max_tokens(PLANNER_MAX_TOKENS, context), prompt_tokens, context)
     result, raw = await make_plan(ctx.models.chat("planner", max_tokens), **values)
     system, user = load_template("writer_system").render_pair(
         **briefs.writer_prefix_values(record, params, result)

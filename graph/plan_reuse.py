@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mlsd.agents import briefs
-from mlsd.agents.budgets import PLANNER_MAX_TOKENS, fit_max_tokens, shrink_note
+from mlsd.agents.budgets import PLANNER_MAX_TOKENS, fit_max_tokens, shrink_note, structured_max_tokens
 from mlsd.agents.level_planner import combine, make_level_plan
 from mlsd.agents.planner import InterviewPlan
 from mlsd.agents.tokens import count_tokens
@@ -124,7 +124,7 @@ async def _level_plan(state: dict, ctx, source: str, shared: InterviewPlan) -> d
     }
     prompt_tokens = count_tokens(load_template("level_planner").render(**values))
     context = ctx.models.context_length
-    max_tokens = fit_max_tokens(PLANNER_MAX_TOKENS, prompt_tokens, context)
+    max_tokens = fit_max_tokens(structured_max_tokens(PLANNER_MAX_TOKENS, context), prompt_tokens, context)
     level, raw = await make_level_plan(ctx.models.chat("planner", max_tokens), **values)
     usage = [usage_entry("plan", ctx.models.model_names["planner"], raw)]
     notes = shrink_note("plan", PLANNER_MAX_TOKENS, max_tokens, context) or []

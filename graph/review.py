@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 from mlsd.agents import briefs
-from mlsd.agents.budgets import CRITIC_MAX_TOKENS, fit_max_tokens, shrink_note
+from mlsd.agents.budgets import CRITIC_MAX_TOKENS, fit_max_tokens, shrink_note, structured_max_tokens
 from mlsd.agents.critic import check_report_markdown, fixes_by_section, review
 from mlsd.agents.planner import InterviewPlan
 from mlsd.agents.tokens import count_tokens
@@ -75,9 +75,11 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
     template_tokens = count_tokens(load_template("critic").render(**values, document=""))
     context = ctx.models.context_length
     if context:
-        room = context - template_tokens - min(CRITIC_MAX_TOKENS, context // 4) - 64
+        # A small context is split: half for the (shortened) draft, half for the verdicts.
+        room = context - template_tokens - max(CRITIC_MAX_TOKENS, context // 2) - 64
         document = _fit_document(document, room)
-    max_tokens = fit_max_tokens(CRITIC_MAX_TOKENS, template_tokens + count_tokens(document), context)
+    wanted = structured_max_tokens(CRITIC_MAX_TOKENS, context)
+    max_tokens = fit_max_tokens(wanted, template_tokens + count_tokens(document), context)
     model = with_trace_fields(ctx.models.chat("critic", max_tokens), round=round_)
     report, raw = await review(model, **values, document=document)
     fixes = fixes_by_section(report, checks, set(range(1, 13)))
