@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+_TOP_HEADING = re.compile(r"^#{1,2}\s+")
 _LEADING_HEADING = re.compile(r"\A\s*#{1,2}\s+(?:\d+\.\s*)?[^\n]*\n")
 
 
@@ -31,7 +32,19 @@ def clean_body(text: str, title: str) -> str:
     match = _LEADING_HEADING.match(body + "\n")
     if match and title.lower() in match.group(0).lower():
         body = body[match.end() :].strip()
-    return body
+    return demote_headings(body)
+
+
+def demote_headings(body: str) -> str:
+    """Turn ``#``/``##`` headings into ``###``: only code writes the document's top two levels."""
+    lines, fenced = [], False
+    for line in body.split("\n"):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if not fenced:
+            line = _TOP_HEADING.sub("### ", line)
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def cut_to_last_paragraph(text: str) -> str:

@@ -79,3 +79,10 @@ def test_fixes_merge_checks_critic_and_cross_section_problems():
     assert fixes[4] == ["Write the loss."]
     assert fixes[9] == ["QPS 700k vs 1M. Fix: Use 700k QPS."]
     assert fixes[12] == ["Add expected answers."]
+
+
+def test_stray_top_level_headings_are_demoted_outside_code():
+    body = "## Why\ntext\n# Big\n```\n## not a heading\n```\n### Keep"
+    assert (
+        clean_body(body, "Unrelated Title") == "### Why\ntext\n### Big\n```\n## not a heading\n```\n### Keep"
+    )

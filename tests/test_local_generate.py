@@ -78,22 +78,27 @@ def test_cli_prints_the_local_notice(monkeypatch, tmp_path):
 @pytest.mark.local_model
 def test_full_local_document_at_e5_45(servers, tmp_path):
     out = tmp_path / "content"
-    result = CliRunner().invoke(
-        app,
-        [
-            "generate",
-            str(EXAMPLE),
-            "--seniority",
-            "E5",
-            "--duration",
-            "45",
-            "--max-revisions",
-            "0",
-            "--out-dir",
-            str(out),
-        ],
-    )
+    args = [
+        "generate",
+        str(EXAMPLE),
+        "--seniority",
+        "E5",
+        "--duration",
+        "45",
+        "--max-revisions",
+        "0",
+        "--out-dir",
+        str(out),
+    ]
+    result = CliRunner().invoke(app, args)
+    if result.exit_code == 3:
+        # A 135M model sometimes rambles a structured answer past its room twice in a row; the
+        # run then stops resumable, and the same command picks it up, as a user would.
+        assert "resume with" in result.stderr
+        result = CliRunner().invoke(app, args)
+        assert "resuming interrupted run" in result.stderr
     assert result.exit_code == 0, result.output
+    assert len(servers) in (1, 2) and all(port_closed(url) for url in servers)
     path = out / "ml-system-designs" / "Meta" / "Design a News Feed ML Ranking System (E5, 45min).md"
     text = path.read_text()
     found = [line[3:].split(". ", 1)[1] for line in text.splitlines() if line.startswith("## ")]
@@ -105,7 +110,6 @@ def test_full_local_document_at_e5_45(servers, tmp_path):
     assert meta["models"]["writer"].startswith("SmolLM2")
     assert meta["cost_usd"] == 0
     assert meta["critic"]["rounds"] == 0  # the critic's structured answer parsed
-    assert len(servers) == 1 and port_closed(servers[0])
 
 
 @needs_model
