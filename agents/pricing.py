@@ -14,12 +14,14 @@ PRICES: dict[str, tuple[float, float, float]] = {
     "gpt-5-mini": (0.25, 0.025, 2.00),
 }
 LOCAL_MODEL_PRICE = (0.0, 0.0, 0.0)
+# Models served by the embedded llama.cpp server are named "local/<file stem>": they cost nothing.
+LOCAL_PREFIX = "local/"
 
 
 def cost_usd(model: str, input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> float | None:
     """Cost of one call, or None when the model's price is unknown."""
     price = PRICES.get(model)
-    if model.endswith(".gguf") or model.startswith("local:"):
+    if model.startswith(LOCAL_PREFIX):
         price = LOCAL_MODEL_PRICE
     if price is None:
         return None

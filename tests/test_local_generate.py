@@ -107,7 +107,7 @@ def test_full_local_document_at_e5_45(servers, tmp_path):
     meta = yaml.safe_load(text.split("---\n")[1])
     assert meta["tokens"]["calls"] >= 14  # plan, twelve writers, critique
     assert meta["tokens"]["input_tokens"] > 10_000 and meta["tokens"]["output_tokens"] > 500
-    assert meta["models"]["writer"].startswith("SmolLM2")
+    assert meta["models"]["writer"].startswith("local/SmolLM2")
     assert meta["cost_usd"] == 0
     assert meta["critic"]["rounds"] == 0  # the critic's structured answer parsed
 

@@ -44,13 +44,15 @@ def _local_config(stack: contextlib.ExitStack, local_model: Path | None, config)
     from dataclasses import replace
 
     from mlsd.agents.local_server import LocalServer, available_cores
+    from mlsd.agents.pricing import LOCAL_PREFIX
 
     # mlsd's own process is idle while the model generates, so llama.cpp gets every core.
     server = stack.enter_context(LocalServer(local_model, threads=available_cores()))
     # A local CPU model answers slowly and one request at a time: a long timeout, few retries.
     return replace(
         config,
-        model=server.model_name,
+        # llama.cpp ignores the request's model name; the prefix tells pricing the model is free.
+        model=f"{LOCAL_PREFIX}{server.model_name}",
         base_url=server.base_url,
         api_key=None,
         timeout=max(config.timeout, 900.0),
