@@ -93,4 +93,5 @@ def test_prices_live_in_one_table_local_is_free_and_unknown_is_null():
 
     assert cost_usd("local/SmolLM2-135M-Instruct.Q4_1", 10_000, 1_000) == 0
     assert cost_usd("some-unknown-model", 10_000, 1_000) is None
-    assert cost_usd("gpt-4.1-mini", 1_000_000, 1_000_000, cached_tokens=500_000) == pytest.approx(0.20 + 0.05 + 1.60)
+    cost = cost_usd("gpt-4.1-mini", 1_000_000, 1_000_000, cached_tokens=500_000)
+    assert cost == pytest.approx(0.20 + 0.05 + 1.60)
