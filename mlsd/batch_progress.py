@@ -11,6 +11,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from mlsd.progress import LiveDisplay
+
 
 def _clock(seconds: float) -> str:
     seconds = int(seconds)
@@ -21,7 +23,7 @@ def _money(cost: float | None) -> str:
     return "—" if cost is None else f"${cost:.4f}"
 
 
-class BatchProgress:
+class BatchProgress(LiveDisplay):
     """Counts documents done, failed and skipped, calls in flight, tokens, cost, elapsed and ETA."""
 
     def __init__(self, console: Console, total: int, live: bool, limiter=None, meter=None):
@@ -30,15 +32,6 @@ class BatchProgress:
         self.running: dict[int, str] = {}
         self.began = time.monotonic()
         self.live = Live(self, console=console, refresh_per_second=4, transient=True) if live else None
-
-    def __enter__(self) -> BatchProgress:
-        if self.live:
-            self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.live:
-            self.live.__exit__(*exc)
 
     @property
     def finished_count(self) -> int:

@@ -11,16 +11,12 @@ from rich.table import Table
 from mlsd.prompts import load_catalogue
 
 
-class RunProgress:
-    """Shows the twelve sections as they finish and each critique round."""
+class LiveDisplay:
+    """A context manager around an optional rich ``Live``: plain output when ``live`` is None."""
 
-    def __init__(self, console: Console, live: bool):
-        self.console = console
-        self.status = {s.number: "waiting" for s in load_catalogue().sections}
-        self.started = time.monotonic()
-        self.live = Live(self._table(), console=console, transient=True) if live else None
+    live: Live | None = None
 
-    def __enter__(self) -> RunProgress:
+    def __enter__(self):
         if self.live:
             self.live.__enter__()
         return self
@@ -29,8 +25,18 @@ class RunProgress:
         if self.live:
             self.live.__exit__(*exc)
 
+
+class RunProgress(LiveDisplay):
+    """Shows the twelve sections as they finish and each critique round."""
+
+    def __init__(self, console: Console, live: bool):
+        self.console = console
+        self.status = {s.number: "waiting" for s in load_catalogue().sections}
+        self.started = time.monotonic()
+        self.live = Live(self._table(), console=console, transient=True) if live else None
+
     def _table(self) -> Table:
-        table = Table(title=f"mlsd · {time.monotonic() - getattr(self, 'started', time.monotonic()):.0f}s")
+        table = Table(title=f"mlsd · {time.monotonic() - self.started:.0f}s")
         table.add_column("§", justify="right")
         table.add_column("Section")
         table.add_column("Status")
