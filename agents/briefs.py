@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from mlsd.agents.planner import InterviewPlan
+from mlsd.agents.plan import InterviewPlan
 from mlsd.prompts import SectionSpec, load_catalogue, load_template
 from mlsd.prompts.timeplan import time_plan_for, time_plan_table
-
 from mlsd.records import Params, Record
 
 

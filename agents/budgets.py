@@ -11,7 +11,8 @@ from mlsd.prompts.catalogue import Catalogue, load_catalogue
 # aiming ~25% above them leaves room for a writer that runs short.
 WORDS_BY_DURATION = {45: 3800, 60: 5000, 90: 6800}
 TOKENS_PER_WORD = 1.35  # measured on markdown with numbers and tables under o200k_base
-FOCUS_WEIGHT = 1.5  # RUBRIC: weight the focus area's sections ×1.5
+# The rubric weights the focus area's sections ×1.5 (evals/thresholds.py FOCUS_SECTION_WEIGHT).
+FOCUS_WEIGHT = 1.5
 MAX_TOKENS_HEADROOM = 1.5  # max_tokens over the target, so a good answer is rarely cut off
 PLANNER_MAX_TOKENS = 2500
 CRITIC_MAX_TOKENS = 2500

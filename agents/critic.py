@@ -6,10 +6,11 @@ from typing import Annotated, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
-from mlsd.agents.structured import ainvoke_structured
-from mlsd.evals.checks import CheckResult
-from mlsd.prompts import load_template
 from pydantic import BaseModel, Field
+
+from mlsd.evals.checks import CheckResult
+from mlsd.llm.structured import ainvoke_structured
+from mlsd.prompts import load_template
 
 
 class SectionVerdict(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
-from mlsd.agents.planner import InterviewPlan, SectionPlan
-from mlsd.agents.structured import ainvoke_structured
-from mlsd.prompts import load_template
 from pydantic import BaseModel, Field
+
+from mlsd.agents.plan import InterviewPlan, SectionPlan
+from mlsd.llm.structured import ainvoke_structured
+from mlsd.prompts import load_template
 
 
 class LevelPlan(BaseModel):

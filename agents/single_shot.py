@@ -13,12 +13,13 @@ from pathlib import Path
 import yaml
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-from mlsd.agents.budgets import MAX_TOKENS_HEADROOM, TOKENS_PER_WORD, WORDS_BY_DURATION, fit_max_tokens
-from mlsd.agents.models import ChatFactory
-from mlsd.agents.pricing import cost_usd
-from mlsd.agents.tokens import count_tokens
-from mlsd.prompts import load_catalogue, load_template
 
+from mlsd.agents.budgets import MAX_TOKENS_HEADROOM, TOKENS_PER_WORD, WORDS_BY_DURATION, fit_max_tokens
+from mlsd.llm.models import ChatFactory
+from mlsd.llm.pricing import cost_usd
+from mlsd.llm.tokens import count_tokens
+from mlsd.paths import document_path
+from mlsd.prompts import load_catalogue, load_template
 from mlsd.records import Params, Record
 
 STRATEGY = "single-shot"
@@ -115,6 +116,4 @@ async def generate_single_shot(
 
 def output_path(out_dir: Path, record: Record, params: Params) -> Path:
     """Where the baseline goes: the document's path with a "single-shot" variant label."""
-    from mlsd.graph.paths import document_path
-
     return document_path(out_dir, record.company_name, record.ml_topic, params, PATH_SUFFIX)

@@ -33,10 +33,11 @@ FILLER = " ".join(["The ranker scores 1,500 candidates within the 80 ms budget a
 
 def serve(conn, window: float, limit: int, ms_per_token: float) -> None:
     """The simulated provider: runs until told to stop, then sends its request log back."""
-    from mlsd.agents.tokens import count_tokens
     from scripted import plan_json, section_body
     from stub_agents import agents, brief_number
     from stub_server import StubReply, StubServer, content_text
+
+    from mlsd.llm.tokens import count_tokens
 
     inner = agents(writer=lambda n: section_body(n) + "\n\n" + FILLER).on_schema(
         "LevelPlan", default=lambda _r: {"sections": plan_json()["sections"]}
@@ -90,9 +91,8 @@ def rss_mb() -> float:
 
 def jobs_for(count: int, out_dir: Path):
     """The first ``count`` documents of 20 records × 4 levels × 3 lengths."""
-    from mlsd.graph.batch import plan_jobs
-
-    from mlsd.batch_input import params_grid, read_records
+    from mlsd.commands.batch_input import params_grid, read_records
+    from mlsd.runs.batch import plan_jobs
 
     records, _ = read_records(ROOT / "tests" / "fixtures" / "bench_topics.jsonl")
     grid = params_grid("E5,E6,E7,E8", "45,60,90", None)
@@ -122,9 +122,9 @@ class Sampler:
 
 async def run(args, base_url: str, work: Path):
     """The batch, in process, against the simulated provider."""
-    from mlsd.agents.models import ModelConfig, OpenAIChatFactory
-    from mlsd.agents.ratelimit import RateLimiter
-    from mlsd.graph.batch import BatchSettings, run_batch
+    from mlsd.llm.models import ModelConfig, OpenAIChatFactory
+    from mlsd.llm.ratelimit import RateLimiter
+    from mlsd.runs.batch import BatchSettings, run_batch
 
     limiter = RateLimiter(max_in_flight=args.max_in_flight, tpm=args.tpm, window=args.window, guard=0.05)
     config = ModelConfig(model="gpt-4.1-mini", base_url=base_url, api_key="bench", timeout=60, max_retries=8)

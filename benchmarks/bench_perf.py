@@ -30,15 +30,15 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from mlsd.agents.budgets import section_budgets  # noqa: E402
-from mlsd.agents.models import ModelConfig, OpenAIChatFactory  # noqa: E402
-from mlsd.agents.pricing import cost_usd  # noqa: E402
-from mlsd.graph.runner import RunRequest, run_document  # noqa: E402
 from scripted import critic_json  # noqa: E402
 from sim_provider import SimulatedProvider, Timing  # noqa: E402
 from stub_agents import agents  # noqa: E402
 from stub_server import StubServer  # noqa: E402
 
+from mlsd.llm.models import ModelConfig, OpenAIChatFactory  # noqa: E402
+from mlsd.llm.pricing import cost_usd  # noqa: E402
 from mlsd.records import Params, load_record  # noqa: E402
+from mlsd.runs.runner import RunRequest, run_document  # noqa: E402
 
 EXAMPLE = ROOT / "evals" / "datasets" / "examples" / "meta-news-feed.json"
 WORDS = {n: b.words for n, b in section_budgets(60, "E7").items()}
@@ -110,7 +110,8 @@ def one_document(timing: Timing, concurrency: int | None, revise: dict) -> dict:
 def single_shot(timing: Timing, output_tokens: int) -> dict:
     """The baseline: the seed's prompt in one call, answering with the same total output tokens."""
     from mlsd.agents.single_shot import single_shot_messages
-    from mlsd.agents.tokens import encoding
+
+    from mlsd.llm.tokens import encoding
 
     text = " ".join(section_text(n) for n in range(1, 13))
     ids = encoding().encode(text, disallowed_special=())

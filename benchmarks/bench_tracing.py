@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fake_chat import FakeModelFactory, ScriptedChatModel  # noqa: E402
 from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
-from mlsd.graph import tracing  # noqa: E402
-from mlsd.graph.runner import RunRequest, run_document  # noqa: E402
+from mlsd.runs import tracing  # noqa: E402
 from scripted import critic_json, plan_json, section_body, section_number  # noqa: E402
 
 from mlsd.records import Params, validate_record  # noqa: E402
+from mlsd.runs.runner import RunRequest, run_document  # noqa: E402
 
 RECORD = json.loads((ROOT / "evals/datasets/examples/meta-news-feed.json").read_text())
 # About 600 words, the size of a real section, so stored answers weigh what real ones do.

@@ -17,8 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from mlsd.agents.tokens import encoding  # noqa: E402
 from stub_server import StubReply, StubRequest, content_text  # noqa: E402
+
+from mlsd.llm.tokens import encoding  # noqa: E402
 
 CACHE_MIN, CACHE_STEP = 1024, 128
 

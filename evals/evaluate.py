@@ -1,11 +1,9 @@
-"""Score documents: the deterministic checks always, the LLM judge when a model is given."""
+"""Score documents with the deterministic checks (the judged score is the judge agent's job)."""
 
 from __future__ import annotations
 
-from langchain_core.language_models import BaseChatModel
 from mlsd.evals.checks import CheckParams, CheckResult, check_document
 from mlsd.evals.documents import Document
-from mlsd.evals.judge import JudgeInput, judge_document
 from mlsd.evals.score import DocumentScore, score_document
 
 
@@ -29,10 +27,3 @@ def deterministic_score(doc: Document) -> DocumentScore:
     """The D-only score (no judge)."""
     return score_document(run_checks(doc), None, check_params(doc).focus_area)
 
-
-async def judged_score(doc: Document, model: BaseChatModel) -> DocumentScore:
-    """D and J: the judge answers the rubric's questions for every section present."""
-    params = check_params(doc)
-    info = JudgeInput(doc.record(), params.seniority, params.duration, params.focus_area)
-    verdicts = await judge_document(model, doc.text, info)
-    return score_document(run_checks(doc), verdicts, params.focus_area)

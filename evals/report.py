@@ -118,6 +118,6 @@ def render_table(entries: list[dict], console) -> None:
 
 def write_json(path: Path, data: object) -> None:
     """Write JSON atomically (a report folder is read while a dataset run adds to it)."""
-    from mlsd.graph.paths import write_atomically
+    from mlsd.paths import write_atomically
 
     write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", overwrite=True)

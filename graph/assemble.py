@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 import yaml
-from mlsd.agents.planner import InterviewPlan
+
+from mlsd.agents.plan import InterviewPlan
 from mlsd.prompts import load_catalogue
 from mlsd.prompts.timeplan import PhaseSlot, time_plan_table
 

@@ -1,8 +1,9 @@
-"""The LangGraph state machine of DESIGN §3, read top to bottom like its diagram."""
+"""The LangGraph state machine of ARCHITECTURE.md ("The graph"), read top to bottom like its diagram."""
 
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
+
 from mlsd.graph.collect import after_collect, collect
 from mlsd.graph.context import RunContext
 from mlsd.graph.finish import assemble, save

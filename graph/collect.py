@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 from langgraph.types import Send
+
+from mlsd.errors import ModelCallError
 from mlsd.graph.context import RunContext
 from mlsd.graph.nodes import write_task
 from mlsd.graph.state import DocState
-
-from mlsd.errors import ModelCallError
 
 
 def expected_round(state: DocState) -> tuple[int, dict[int, list[str]]]:

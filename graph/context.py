@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mlsd.agents.models import ChatFactory
+from mlsd.llm.models import ChatFactory
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from langgraph.runtime import Runtime
-from mlsd.agents.pricing import cost_usd
+
 from mlsd.graph.assemble import assemble_markdown, document_title
 from mlsd.graph.context import RunContext
-from mlsd.graph.paths import document_path, write_atomically
 from mlsd.graph.review import draft_bodies
 from mlsd.graph.state import DocState
 from mlsd.graph.usage import totals
+from mlsd.llm.pricing import cost_usd
+from mlsd.paths import document_path, write_atomically
 from mlsd.prompts import load_catalogue, template_versions
-
 from mlsd.records import Params, Record
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from langgraph.runtime import Runtime
 from langgraph.types import Send
+
 from mlsd.agents import briefs
 from mlsd.agents.budgets import (
     PLANNER_MAX_TOKENS,
@@ -15,18 +16,18 @@ from mlsd.agents.budgets import (
     shrink_note,
     structured_max_tokens,
 )
-from mlsd.agents.planner import InterviewPlan, make_plan
-from mlsd.agents.tokens import count_tokens
+from mlsd.agents.plan import InterviewPlan
+from mlsd.agents.planner import make_plan
 from mlsd.agents.writer import prefix_messages
 from mlsd.agents.writer import write_section as write_one
 from mlsd.graph.context import RunContext
-from mlsd.graph.failures import TRANSIENT
 from mlsd.graph.state import DocState, WriteTask
-from mlsd.graph.tracing import with_trace_fields
 from mlsd.graph.usage import usage_entry
+from mlsd.llm.failures import TRANSIENT
+from mlsd.llm.models import with_trace_fields
+from mlsd.llm.tokens import count_tokens
 from mlsd.prompts import load_catalogue, load_template
 from mlsd.prompts.timeplan import time_plan_for
-
 from mlsd.records import Params, Record
 
 

@@ -21,11 +21,10 @@ from pathlib import Path
 from mlsd.agents import briefs
 from mlsd.agents.budgets import PLANNER_MAX_TOKENS, fit_max_tokens, shrink_note, structured_max_tokens
 from mlsd.agents.level_planner import combine, make_level_plan
-from mlsd.agents.planner import InterviewPlan
-from mlsd.agents.tokens import count_tokens
+from mlsd.agents.plan import InterviewPlan
 from mlsd.graph.usage import usage_entry
+from mlsd.llm.tokens import count_tokens
 from mlsd.prompts import load_template
-
 from mlsd.records import Params, Record
 
 
@@ -46,9 +45,7 @@ class PlanLibrary:
     """Stored shared plans plus, in this process, the variant currently planning each key."""
 
     def __init__(self, runs_db: Path):
-        from mlsd.graph.store import RunStore
-
-        RunStore(runs_db)  # applies the migrations, the shared_plans table included
+        # The caller opened RunStore(runs_db) first, which created the shared_plans table.
         self.path = Path(runs_db)
         self._planning: dict[str, asyncio.Future] = {}
 

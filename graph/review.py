@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 from langgraph.types import Send
+
 from mlsd.agents import briefs
 from mlsd.agents.budgets import CRITIC_MAX_TOKENS, fit_max_tokens, shrink_note, structured_max_tokens
 from mlsd.agents.critic import check_report_markdown, fixes_by_section, review
-from mlsd.agents.planner import InterviewPlan
-from mlsd.agents.tokens import count_tokens
+from mlsd.agents.plan import InterviewPlan
 from mlsd.evals.checks import CheckParams, check_document
 from mlsd.graph.assemble import assemble_markdown, section_body
 from mlsd.graph.context import RunContext
 from mlsd.graph.nodes import write_task
 from mlsd.graph.state import DocState
-from mlsd.graph.tracing import with_trace_fields
 from mlsd.graph.usage import usage_entry
+from mlsd.llm.models import with_trace_fields
+from mlsd.llm.tokens import count_tokens
 from mlsd.prompts import load_template
 from mlsd.prompts.timeplan import PhaseSlot
-
 from mlsd.records import Params, Record
 
 TRUNCATED_FIX = "The section was cut off by the length limit: write it complete and shorter."

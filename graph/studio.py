@@ -13,16 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mlsd.errors import InputError
 from mlsd.graph.builder import build_graph
 from mlsd.graph.context import RunContext
-
-from mlsd.errors import InputError
 
 
 def models_from_env():
     """An OpenAI-compatible chat factory configured from the environment."""
-    from mlsd.agents.models import ModelConfig, OpenAIChatFactory
-
+    from mlsd.llm.models import ModelConfig, OpenAIChatFactory
     from mlsd.settings import choose_endpoint
 
     endpoint = choose_endpoint("auto", None, None)

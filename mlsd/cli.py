@@ -1,4 +1,4 @@
-"""The ``mlsd`` command line: one-line errors, exit codes of DESIGN §1, lazy heavy imports."""
+"""The ``mlsd`` command line: one-line errors, exit codes of ARCHITECTURE.md ("Contract"), lazy heavy imports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Input records and generation parameters (DESIGN §1), validated with pydantic v2."""
+"""Input records and generation parameters (ARCHITECTURE.md, "Contract"), validated with pydantic v2."""
 
 from __future__ import annotations
 

@@ -28,13 +28,13 @@ _PREVIOUS_ROUND = re.compile(r"Body of section \d+, round (\d+)")
 _REVIEW_ROUND = re.compile(r"Review round: (\d+)")
 
 # Run in the child instead of plain ``mlsd``: RELIAB_PAUSE stops save at one step (for a kill
-# there) by swapping the ``os`` that graph/paths.py sees, or holds the checkpoint that follows
+# there) by swapping the ``os`` that mlsd/paths.py sees, or holds the checkpoint that follows
 # assemble; the product has no test hook.
 CHILD = r"""
 import os, sys, time
 pause = os.environ.get("RELIAB_PAUSE")
 if pause:
-    import mlsd.graph.paths as paths
+    import mlsd.paths as paths
 
     def hold():
         open(os.environ["RELIAB_MARKER"], "w").close()

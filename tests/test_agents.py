@@ -5,12 +5,13 @@ import asyncio
 import pytest
 from fake_chat import FakeReply, ScriptedChatModel
 from langchain_core.messages import HumanMessage
+from scripted import critic_json, plan_json
+
 from mlsd.agents.critic import CriticReport, fixes_by_section
-from mlsd.agents.planner import InterviewPlan
-from mlsd.agents.structured import StructuredOutputError, ainvoke_structured
+from mlsd.agents.plan import InterviewPlan
 from mlsd.agents.writer import clean_body, cut_to_last_paragraph, write_section
 from mlsd.evals.checks import CheckResult
-from scripted import critic_json, plan_json
+from mlsd.llm.structured import StructuredOutputError, ainvoke_structured
 
 
 def structured(model):
@@ -89,7 +90,7 @@ def test_stray_top_level_headings_are_demoted_outside_code():
 
 
 def test_prices_live_in_one_table_local_is_free_and_unknown_is_null():
-    from mlsd.agents.pricing import cost_usd
+    from mlsd.llm.pricing import cost_usd
 
     assert cost_usd("local/SmolLM2-135M-Instruct.Q4_1", 10_000, 1_000) == 0
     assert cost_usd("some-unknown-model", 10_000, 1_000) is None

@@ -13,8 +13,8 @@ from stub_agents import agents
 from stub_server import StubReply
 from typer.testing import CliRunner
 
-from mlsd.batch_input import params_grid, read_records, split_list
 from mlsd.cli import app
+from mlsd.commands.batch_input import params_grid, read_records, split_list
 
 TOPICS = Path(__file__).parent / "fixtures" / "batch_topics.jsonl"
 KEY = "sk-batch-SECRET-0042"

@@ -205,11 +205,10 @@ def test_sigkill_then_rerun_completes_without_repeating_finished_calls(stub, tmp
 
 def _assert_resume_completes_the_run(home: Path, out: Path, base_url: str) -> None:
     """The killed run's own resume saves the same text again and finishes (no --force needed)."""
-    from mlsd.agents.models import ModelConfig, OpenAIChatFactory
-    from mlsd.graph.runner import RunRequest, run_document
-    from mlsd.graph.store import RunStore
-
+    from mlsd.llm.models import ModelConfig, OpenAIChatFactory
     from mlsd.records import Params, load_record
+    from mlsd.runs.runner import RunRequest, run_document
+    from mlsd.runs.store import RunStore
 
     rec, _ = load_record(str(EXAMPLE))
     row = RunStore(home / "runs.db").get("latest")

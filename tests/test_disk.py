@@ -14,12 +14,12 @@ import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
-import mlsd.graph.paths as paths
 import pytest
 from reliability import EXAMPLE, KEY, files_under, leak_scan, record  # noqa: F401
 from stub_agents import agents
 from typer.testing import CliRunner
 
+import mlsd.paths as paths
 from mlsd.cli import app
 
 pytestmark = pytest.mark.usefixtures("leak_scan")
@@ -28,7 +28,7 @@ DOC = Path("ml-system-designs") / "Meta" / "Design a News Feed ML Ranking System
 
 
 class _FullDisk:
-    """The ``os`` module as graph/paths.py sees it, with a disk that fills up mid-write."""
+    """The ``os`` module as mlsd/paths.py sees it, with a disk that fills up mid-write."""
 
     def __getattr__(self, name):
         return getattr(os, name)

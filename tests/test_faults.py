@@ -141,10 +141,9 @@ def _run_in_process(stub, tmp_path, injector, max_revisions):
     """run_document with deterministic checks off, so only the truncation can flag a section."""
     import asyncio
 
-    from mlsd.agents.models import ModelConfig, OpenAIChatFactory
-    from mlsd.graph.runner import RunRequest, run_document
-
+    from mlsd.llm.models import ModelConfig, OpenAIChatFactory
     from mlsd.records import Params, load_record
+    from mlsd.runs.runner import RunRequest, run_document
 
     server = stub(injector)
     rec, _ = load_record(str(EXAMPLE))

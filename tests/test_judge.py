@@ -6,10 +6,18 @@ from pathlib import Path
 
 import pytest
 from fake_chat import ScriptedChatModel
+
+from mlsd.agents.judge import (
+    JudgeInput,
+    JudgeReport,
+    evidence_found,
+    judge_document,
+    judge_section,
+    judged_score,
+    prefer,
+)
 from mlsd.evals.compare import pairwise, wilson_interval
 from mlsd.evals.documents import load_document
-from mlsd.evals.evaluate import judged_score
-from mlsd.evals.judge import JudgeInput, JudgeReport, evidence_found, judge_document, judge_section, prefer
 from mlsd.evals.rubric import load_rubric
 
 DOC = Path(__file__).parents[1] / "evals" / "calibration" / "strong_e5_45_airbnb_search.md"

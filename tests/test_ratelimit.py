@@ -7,9 +7,10 @@ import random
 import time
 
 import pytest
-from mlsd.agents.models import ModelConfig, OpenAIChatFactory
-from mlsd.agents.ratelimit import RateLimiter, estimate_tokens, reported_tokens, retry_after_seconds
 from stub_server import StubReply
+
+from mlsd.llm.models import ModelConfig, OpenAIChatFactory
+from mlsd.llm.ratelimit import RateLimiter, estimate_tokens, reported_tokens, retry_after_seconds
 
 
 class VirtualClock:

@@ -6,11 +6,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from mlsd.graph.html_report import render_html
-from mlsd.graph.run_report import load_report
 from scripted import section_body
 from stub_agents import agents
 from test_runs_store import REVISE_4_AND_9, generate
+
+from mlsd.runs.html_report import render_html
+from mlsd.runs.run_report import load_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

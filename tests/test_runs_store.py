@@ -4,16 +4,16 @@ import asyncio
 import multiprocessing
 import sqlite3
 
-from mlsd.agents.models import ModelConfig, OpenAIChatFactory
-from mlsd.graph import store as store_module
-from mlsd.graph.runner import RunRequest, run_document
-from mlsd.graph.store import RunStore
 from scripted import critic_json
 from stub_agents import agents
 from stub_server import StubReply, content_text
 from test_stub_e2e import KEY, RECORD
 
+from mlsd.runs import store as store_module
+from mlsd.llm.models import ModelConfig, OpenAIChatFactory
 from mlsd.records import Params, validate_record
+from mlsd.runs.runner import RunRequest, run_document
+from mlsd.runs.store import RunStore
 
 REVISE_4_AND_9 = critic_json({4: ["Write the loss as a formula."], 9: ["Add capacity arithmetic."]})
 
@@ -147,7 +147,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_runs(tmp_path, monkeypat
 
 
 def test_the_redactor_removes_known_secrets_and_key_shaped_strings():
-    from mlsd.graph.tracing import Redactor, env_secrets
+    from mlsd.secrets import Redactor, env_secrets
 
     redact = Redactor([KEY, *env_secrets({"MY_SERVICE_TOKEN": "tok-1234567890", "HOME": "/root/home"})])
     text = f"{KEY} sk-otherkey12345 Authorization: Bearer abc.def tok-1234567890 /root/home"

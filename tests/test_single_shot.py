@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from mlsd.agents.models import ModelConfig, OpenAIChatFactory
 from mlsd.agents.single_shot import clean_document, seed_sections
-from mlsd.graph.runner import RunRequest
-from mlsd.graph.single_shot import run_single_shot
-from mlsd.graph.store import RunStore
 from stub_server import ScriptedResponder, StubReply
 from typer.testing import CliRunner
 
 from mlsd.cli import app
+from mlsd.llm.models import ModelConfig, OpenAIChatFactory
 from mlsd.records import Params, validate_record
+from mlsd.runs.runner import RunRequest
+from mlsd.runs.single_shot import run_single_shot
+from mlsd.runs.store import RunStore
 
 CALIBRATION = Path(__file__).parents[1] / "evals" / "calibration"
 EXAMPLE = Path(__file__).parents[1] / "evals" / "datasets" / "examples" / "meta-news-feed.json"

@@ -3,12 +3,12 @@
 import asyncio
 from pathlib import Path
 
-from mlsd.agents.models import ModelConfig, OpenAIChatFactory
-from mlsd.graph.runner import RunRequest, run_document
 from scripted import critic_json
 from stub_agents import agents, brief_number, writer_requests
 
+from mlsd.llm.models import ModelConfig, OpenAIChatFactory
 from mlsd.records import Params, validate_record
+from mlsd.runs.runner import RunRequest, run_document
 
 KEY = "sk-test-SECRET-0123456789"
 RECORD = {

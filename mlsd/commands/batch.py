@@ -50,8 +50,8 @@ def batch(
     debug: Annotated[bool, typer.Option(help="Show tracebacks and every rate-limit wait.")] = False,
 ) -> None:
     """Generate many documents: records × levels × lengths × focus areas, resumable."""
-    from mlsd.batch_input import params_grid, read_records
-    from mlsd.graph.batch import plan_jobs
+    from mlsd.commands.batch_input import params_grid, read_records
+    from mlsd.runs.batch import plan_jobs
     from mlsd.settings import choose_endpoint
 
     endpoint = choose_endpoint(provider, model, base_url)
@@ -93,10 +93,10 @@ def batch(
 
 
 async def _run(jobs, endpoint, roles, local_model, timeout, limits, settings):
-    from mlsd.agents.models import OpenAIChatFactory
-    from mlsd.agents.ratelimit import RateLimiter
-    from mlsd.batch_progress import BatchProgress
-    from mlsd.graph.batch import BatchSettings, run_batch
+    from mlsd.commands.batch_progress import BatchProgress
+    from mlsd.llm.models import OpenAIChatFactory
+    from mlsd.llm.ratelimit import RateLimiter
+    from mlsd.runs.batch import BatchSettings, run_batch
     from mlsd.settings import mlsd_home
 
     with contextlib.ExitStack() as stack:
@@ -118,7 +118,7 @@ def _rerun_command() -> str:
 
 
 def _report(report, limiter, bad, max_cost) -> None:
-    from mlsd.batch_progress import summary_table
+    from mlsd.commands.batch_progress import summary_table
 
     err_console.print(summary_table(report))
     say = lambda text: err_console.print(text, markup=False, highlight=False)  # noqa: E731

@@ -7,8 +7,8 @@ from rich.table import Table
 
 from mlsd.agents import briefs
 from mlsd.agents.budgets import CRITIC_MAX_TOKENS, PLANNER_MAX_TOKENS, section_budgets
-from mlsd.agents.pricing import cost_usd
-from mlsd.agents.tokens import count_tokens
+from mlsd.llm.pricing import cost_usd
+from mlsd.llm.tokens import count_tokens
 from mlsd.prompts import load_catalogue, load_template
 from mlsd.prompts.timeplan import time_plan_for
 from mlsd.records import Params, Record

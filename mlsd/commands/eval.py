@@ -63,9 +63,9 @@ def _factory(
     temperature: float | None = 0.4,
 ):
     """A chat-model factory from the same flags as ``mlsd generate``."""
-    from mlsd.agents.models import OpenAIChatFactory
     from mlsd.commands.common import warn
     from mlsd.commands.options import model_config
+    from mlsd.llm.models import OpenAIChatFactory
     from mlsd.settings import choose_endpoint
 
     endpoint = choose_endpoint(provider, model, base_url)
@@ -82,7 +82,8 @@ def _check_choice(flag: str, value: str, choices: tuple[str, ...]) -> None:
 
 
 async def _score_all(docs, factory) -> list:
-    from mlsd.evals.evaluate import deterministic_score, judged_score
+    from mlsd.agents.judge import judged_score
+    from mlsd.evals.evaluate import deterministic_score
 
     try:
         if factory is None:
@@ -95,7 +96,7 @@ async def _score_all(docs, factory) -> list:
 
 
 def _judge_tokens() -> int:
-    from mlsd.evals.judge import JUDGE_MAX_TOKENS
+    from mlsd.agents.judge import JUDGE_MAX_TOKENS
 
     return JUDGE_MAX_TOKENS
 
@@ -193,12 +194,13 @@ def dataset(
 
 
 async def _run_dataset(rows, folder, meta, factory, provider, max_revisions, judge):
+    from mlsd.agents.judge import judged_score
     from mlsd.evals.dataset import run_dataset
     from mlsd.evals.documents import front_matter
-    from mlsd.evals.evaluate import deterministic_score, judged_score
-    from mlsd.graph.paths import document_path
-    from mlsd.graph.runner import RunRequest, run_document
-    from mlsd.graph.single_shot import run_single_shot
+    from mlsd.evals.evaluate import deterministic_score
+    from mlsd.paths import document_path
+    from mlsd.runs.runner import RunRequest, run_document
+    from mlsd.runs.single_shot import run_single_shot
     from mlsd.settings import mlsd_home
 
     single = meta["strategy"] == "single-shot"
@@ -238,7 +240,7 @@ async def _run_dataset(rows, folder, meta, factory, provider, max_revisions, jud
 
 def replace_factory_temperature(factory, temperature: float = 0.0):
     """A second factory on the same endpoint for the judge, deterministic where the server allows."""
-    from mlsd.agents.models import OpenAIChatFactory
+    from mlsd.llm.models import OpenAIChatFactory
 
     return OpenAIChatFactory(replace(factory.config, temperature=temperature))
 
@@ -277,8 +279,8 @@ def compare(
 
 
 async def _pairwise(a, b, factory):
+    from mlsd.agents.judge import JudgeInput, prefer
     from mlsd.evals.compare import pairwise
-    from mlsd.evals.judge import JudgeInput, prefer
 
     model = factory.chat("judge", 1000)
 

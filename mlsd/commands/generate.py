@@ -85,7 +85,7 @@ def generate(
 
         print_dry_run(rec, params, endpoint.model if endpoint.provider == "openai" else "local")
         return
-    from mlsd.graph.paths import document_path
+    from mlsd.paths import document_path
 
     if strategy not in STRATEGIES:
         raise InputError("--strategy", f"must be one of {', '.join(STRATEGIES)}")
@@ -97,7 +97,7 @@ def generate(
         return
     if endpoint.notice:
         warn(endpoint.notice)
-    from mlsd.graph.runner import RunRequest
+    from mlsd.runs.runner import RunRequest
 
     request = RunRequest(
         record=rec,
@@ -120,8 +120,8 @@ def generate(
 
 
 def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
-    from mlsd.graph.store import RunStore
     from mlsd.records import Params, Record
+    from mlsd.runs.store import RunStore
 
     row = RunStore(home / "runs.db").get(ref)
     stored = Path(row.out_dir) if row.out_dir else None
@@ -129,9 +129,9 @@ def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
 
 
 async def _run(request, endpoint, roles, local_model, timeout):
-    from mlsd.agents.models import OpenAIChatFactory
-    from mlsd.graph.runner import run_document
-    from mlsd.progress import RunProgress
+    from mlsd.commands.progress import RunProgress
+    from mlsd.llm.models import OpenAIChatFactory
+    from mlsd.runs.runner import run_document
 
     with contextlib.ExitStack() as stack:
         config = opt.model_config(stack, endpoint, roles, local_model, timeout)
@@ -143,7 +143,7 @@ async def _run(request, endpoint, roles, local_model, timeout):
 
         progress = stack.enter_context(RunProgress(err_console, live=err_console.is_terminal))
         if request.strategy == "single-shot":
-            from mlsd.graph.single_shot import run_single_shot as run_document
+            from mlsd.runs.single_shot import run_single_shot as run_document
         return await run_document(request, OpenAIChatFactory(config), progress, on_start)
 
 

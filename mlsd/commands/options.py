@@ -28,7 +28,7 @@ def model_config(
     stack: contextlib.ExitStack, endpoint, roles: dict, local_model: Path | None, timeout: float
 ):
     """The ModelConfig for a run; for the local provider, start the embedded server on ``stack``."""
-    from mlsd.agents.models import ModelConfig
+    from mlsd.llm.models import ModelConfig
 
     config = ModelConfig(
         model=endpoint.model,
@@ -43,8 +43,8 @@ def model_config(
 def _local_config(stack: contextlib.ExitStack, local_model: Path | None, config):
     from dataclasses import replace
 
-    from mlsd.agents.local_server import LocalServer, available_cores
-    from mlsd.agents.pricing import LOCAL_PREFIX
+    from mlsd.llm.local_server import LocalServer, available_cores
+    from mlsd.llm.pricing import LOCAL_PREFIX
 
     # mlsd's own process is idle while the model generates, so llama.cpp gets every core.
     server = stack.enter_context(LocalServer(local_model, threads=available_cores()))

@@ -29,14 +29,14 @@ def _console() -> Console:
 
 
 def _store():
-    from mlsd.graph.store import RunStore
+    from mlsd.runs.store import RunStore
     from mlsd.settings import mlsd_home
 
     return RunStore(mlsd_home() / "runs.db")
 
 
 def _report(ref: str):
-    from mlsd.graph.run_report import load_report
+    from mlsd.runs.run_report import load_report
 
     return load_report(_store(), ref)
 
@@ -51,7 +51,7 @@ def list_runs(
     debug: DebugFlag = False,
 ) -> None:
     """List recent runs with their calls, tokens, cost and wall time."""
-    from mlsd.graph.run_report import money, seconds, tokens
+    from mlsd.runs.run_report import money, seconds, tokens
 
     rows = _store().list_runs(limit=limit, status=status)
     if not rows:
@@ -79,7 +79,7 @@ def list_runs(
 
 
 def _call_line(call: dict) -> str:
-    from mlsd.graph.run_report import seconds
+    from mlsd.runs.run_report import seconds
 
     retries = f", {call['retries']} retries" if call["retries"] else ""
     error = f" ERROR {call['error'][:80]}" if call["error"] else ""
@@ -97,7 +97,7 @@ def _verdict_line(round_: int, verdict: dict) -> str:
 
 
 def _tree(report) -> Tree:
-    from mlsd.graph.run_report import money, seconds
+    from mlsd.runs.run_report import money, seconds
 
     run = report.run
     root = Tree(
@@ -187,7 +187,7 @@ def html(
     debug: DebugFlag = False,
 ) -> None:
     """Write one self-contained HTML page: call timeline, revision history, token and cost breakdown."""
-    from mlsd.graph.html_report import render_html
+    from mlsd.runs.html_report import render_html
 
     report = _report(run)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Record every LLM call of a run in the run store, through a LangChain callback handler (DESIGN §6).
+"""Record every LLM call of a run in the run store, through a LangChain callback handler (ARCHITECTURE.md, Contract: "Traces").
 
 The handler is added to the run's config callbacks, next to whatever LangChain configures itself
 (a LangSmith tracer from its usual environment variables keeps working). Node comes from LangGraph's
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,51 +17,14 @@ from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import AsyncCallbackHandler
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
-from mlsd.agents.http_attempts import start_counting
-from mlsd.agents.pricing import cost_usd
-from mlsd.graph.store import RunStore
 
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|AUTH", re.IGNORECASE)
-_SECRET_SHAPES = [r"\bsk-[A-Za-z0-9_\-]{8,}", r"\b(?i:authorization:?\s+)?(?i:bearer)\s+[^\s\"',]+"]
+from mlsd.llm.http_attempts import start_counting
+from mlsd.llm.pricing import cost_usd
+from mlsd.runs.store import RunStore
+from mlsd.secrets import Redactor, env_secrets
+
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
-
-
-def with_trace_fields(model: BaseChatModel, **fields: Any) -> BaseChatModel:
-    """The same model with ``mlsd_<name>`` entries added to the metadata its callbacks receive.
-
-    A shallow copy rather than ``with_config``: ``with_structured_output`` on a config binding
-    would drop the config, and the copy shares the client (and a fake's reply queue).
-    """
-    metadata = {**(model.metadata or {}), **{f"mlsd_{k}": v for k, v in fields.items()}}
-    return model.model_copy(update={"metadata": metadata})
-
-
-def env_secrets(environ: dict[str, str] | None = None) -> list[str]:
-    """Values of environment variables whose names look secret (keys, tokens, passwords)."""
-    environ = os.environ if environ is None else environ
-    return [v for k, v in environ.items() if _SECRET_NAME.search(k) and len(v) >= 8]
-
-
-class Redactor:
-    """Replace known secret values and key-shaped strings before anything is stored."""
-
-    def __init__(self, secrets: list[str | None]):
-        known = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
-        self.pattern = re.compile("|".join([*map(re.escape, known), *_SECRET_SHAPES]))
-        # Twelve writers send the same long prefix; scan each distinct text once per run.
-        self._seen: dict[str, str] = {}
-
-    def __call__(self, text: str | None) -> str | None:
-        """The text without secrets (None stays None)."""
-        if text is None:
-            return None
-        if text not in self._seen:
-            if len(self._seen) > 256:
-                self._seen.clear()
-            self._seen[text] = self.pattern.sub("[redacted]", text)
-        return self._seen[text]
 
 
 @dataclass

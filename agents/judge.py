@@ -15,12 +15,15 @@ from typing import Annotated, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
-from mlsd.agents.structured import ainvoke_structured
-from mlsd.evals.checks import split_sections
-from mlsd.evals.rubric import SECTIONS, JudgeQuestion, load_rubric
-from mlsd.evals.score import JudgeVerdict
-from mlsd.prompts import load_template
 from pydantic import BaseModel, Field
+
+from mlsd.evals.checks import split_sections
+from mlsd.evals.documents import Document
+from mlsd.evals.evaluate import check_params, run_checks
+from mlsd.evals.rubric import SECTIONS, JudgeQuestion, load_rubric
+from mlsd.evals.score import DocumentScore, JudgeVerdict, score_document
+from mlsd.llm.structured import ainvoke_structured
+from mlsd.prompts import load_template
 
 JUDGE_MAX_TOKENS = 2500
 # Shorter "evidence" (a word or two) would be found in almost any document.
@@ -157,3 +160,11 @@ async def prefer(model: BaseChatModel, first: str, second: str, info: JudgeInput
         model, [SystemMessage(system), HumanMessage(user)], PairwisePreference
     )
     return answer.winner
+
+
+async def judged_score(doc: Document, model: BaseChatModel) -> DocumentScore:
+    """D and J: the judge answers the rubric's questions for every section present."""
+    params = check_params(doc)
+    info = JudgeInput(doc.record(), params.seniority, params.duration, params.focus_area)
+    verdicts = await judge_document(model, doc.text, info)
+    return score_document(run_checks(doc), verdicts, params.focus_area)

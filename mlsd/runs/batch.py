@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from mlsd.agents.models import ChatFactory
-from mlsd.agents.pricing import cost_usd
-from mlsd.graph.failures import as_mlsd_error
-from mlsd.graph.paths import document_path
-
+from mlsd.llm.failures import as_mlsd_error
+from mlsd.llm.models import ChatFactory
+from mlsd.llm.pricing import cost_usd
+from mlsd.paths import document_path
 from mlsd.records import Params, Record
 
 
@@ -154,9 +153,12 @@ class _Batch:
 
     def __init__(self, settings: BatchSettings, make_models: Callable[[], ChatFactory], listener):
         from mlsd.graph.plan_reuse import PlanLibrary
+        from mlsd.runs.store import RunStore
 
         self.settings, self.make_models, self.listener = settings, make_models, listener
         self.meter = CostMeter()
+        if settings.reuse_plans:
+            RunStore(settings.home / "runs.db")  # its migrations create the shared_plans table
         self.library = PlanLibrary(settings.home / "runs.db") if settings.reuse_plans else None
         self.capped = False
 
@@ -173,7 +175,7 @@ class _Batch:
                 self.listener.finished(result)
 
     async def run_one(self, job: BatchJob) -> JobResult:
-        from mlsd.graph.runner import RunRequest, run_document
+        from mlsd.runs.runner import RunRequest, run_document
 
         s, result = self.settings, JobResult(job)
         began = time.monotonic()

@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mlsd.agents.models import ChatFactory
-from mlsd.graph.context import RunContext
-from mlsd.graph.failures import as_mlsd_error
-from mlsd.graph.store import RunStore
-from mlsd.graph.usage import totals
-from mlsd.prompts import template_versions
-
 from mlsd.errors import OutputConflictError
+from mlsd.graph.context import RunContext
+from mlsd.graph.usage import totals
+from mlsd.llm.failures import as_mlsd_error
+from mlsd.llm.models import ChatFactory
+from mlsd.prompts import template_versions
 from mlsd.records import Params, Record
+from mlsd.runs.store import RunStore
 
 Progress = Callable[[str, dict], None]
 
@@ -169,8 +168,9 @@ async def _run_locked(
     progress: Progress | None,
 ) -> RunOutcome:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
     from mlsd.graph.builder import build_graph
-    from mlsd.graph.tracing import CallRecorder
+    from mlsd.runs.tracing import CallRecorder
 
     slots = asyncio.Semaphore(req.writer_concurrency) if req.writer_concurrency else None
     ctx = RunContext(

@@ -165,7 +165,7 @@ class RateLimiter:
 
 def estimate_tokens(body: bytes | None) -> int:
     """Tokens a chat-completions request may use: its prompt (tiktoken) plus its max_tokens."""
-    from mlsd.agents.tokens import count_tokens
+    from mlsd.llm.tokens import count_tokens
 
     try:
         payload = json.loads(body or b"{}")

@@ -1,10 +1,10 @@
-"""The one chat-model factory every agent uses (DESIGN §4)."""
+"""The one chat-model factory every agent uses (ARCHITECTURE.md, Contract: "Models")."""
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
 
@@ -20,7 +20,7 @@ class ModelConfig:
     api_key: str | None = field(default=None, repr=False)
     timeout: float = 120.0
     # The OpenAI SDK retries only transient failures (429 honouring Retry-After, 408/409, 5xx,
-    # timeouts, connection errors) and never 400/401/404, which is the policy DESIGN §4 asks for.
+    # timeouts, connection errors) and never 400/401/404, which is the policy ARCHITECTURE.md ("Contract") states.
     max_retries: int = 3
     temperature: float | None = 0.4
     role_models: dict[str, str] = field(default_factory=dict)
@@ -53,12 +53,13 @@ class OpenAIChatFactory:
         # langchain-openai's process-wide cached client would outlive the loop of an earlier run.
         if self._http is None:
             import openai
-            from mlsd.agents.http_attempts import count_request
+
+            from mlsd.llm.http_attempts import count_request
 
             # The hook counts HTTP attempts per LLM call, so the run store can record retries.
             kwargs = {"timeout": self.config.timeout, "event_hooks": {"request": [count_request]}}
             if self.limiter is not None:
-                from mlsd.agents.ratelimit import limited_http_client
+                from mlsd.llm.ratelimit import limited_http_client
 
                 self._http = limited_http_client(self.limiter, **kwargs)
             else:
@@ -117,3 +118,13 @@ def key_safe_chat_openai() -> type[BaseChatModel]:
                 raise
 
     return KeySafeChatOpenAI
+
+
+def with_trace_fields(model: BaseChatModel, **fields: Any) -> BaseChatModel:
+    """The same model with ``mlsd_<name>`` entries added to the metadata its callbacks receive.
+
+    A shallow copy rather than ``with_config``: ``with_structured_output`` on a config binding
+    would drop the config, and the copy shares the client (and a fake's reply queue).
+    """
+    metadata = {**(model.metadata or {}), **{f"mlsd_{k}": v for k, v in fields.items()}}
+    return model.model_copy(update={"metadata": metadata})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlsd.errors import MlsdError, ModelCallError, OutputConflictError
+from mlsd.secrets import Redactor, env_secrets
 
 _HINTS = {
     "AuthenticationError": "the API key was refused (check OPENAI_API_KEY)",
@@ -47,6 +48,4 @@ def as_mlsd_error(exc: BaseException) -> MlsdError | None:
 
 def _redacted(text: str) -> str:
     # A proxy may echo the credential it refused; the error line and runs.db must not repeat it.
-    from mlsd.graph.tracing import Redactor, env_secrets
-
     return Redactor(env_secrets())(text) or ""

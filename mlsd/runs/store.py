@@ -34,7 +34,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX runs_by_key ON runs (run_key, status);
     """,
-    # 2: one row per LLM request (DESIGN §6), and the run's active wall time across resumes.
+    # 2: one row per LLM request (ARCHITECTURE.md, Contract: "Traces"), and the run's active wall time across resumes.
     """
     CREATE TABLE calls (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -11,7 +11,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from mlsd.progress import LiveDisplay
+from mlsd.commands.progress import LiveDisplay
 
 
 def _clock(seconds: float) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mlsd.agents.models import ChatFactory
 from mlsd.agents.single_shot import generate_single_shot, output_path
-from mlsd.graph.failures import as_mlsd_error
-from mlsd.graph.paths import write_atomically
-from mlsd.graph.runner import Progress, RunOutcome, RunRequest, resolve_run, run_lock
-from mlsd.graph.store import RunStore
+from mlsd.llm.failures import as_mlsd_error
+from mlsd.llm.models import ChatFactory
+from mlsd.paths import write_atomically
+from mlsd.runs.runner import Progress, RunOutcome, RunRequest, resolve_run, run_lock
+from mlsd.runs.store import RunStore
 
 
 async def run_single_shot(

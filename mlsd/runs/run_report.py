@@ -6,8 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mlsd.graph.store import RunStore
 from mlsd.prompts import load_catalogue
+from mlsd.runs.store import RunStore
 
 TOKEN_KEYS = ("input_tokens", "output_tokens", "cached_tokens")
 

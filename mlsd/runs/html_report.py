@@ -7,7 +7,7 @@ from html import escape
 from importlib.resources import files
 from string import Template
 
-from mlsd.graph.run_report import RunReport, money, parse_time, seconds, tokens
+from mlsd.runs.run_report import RunReport, money, parse_time, seconds, tokens
 
 LANE_HEIGHT, LABEL_WIDTH, PLOT_WIDTH = 22, 150, 820
 # Call fields the page's script shows on click; prompt and answer text stay in the sections below.
@@ -137,7 +137,7 @@ def render_html(report: RunReport) -> str:
         ("calls span", f"{span:.2f}s"),
     ]
     calls = [{k: c[k] for k in _CLICK_FIELDS} for c in report.calls]
-    template = Template(files("mlsd.graph").joinpath("report.html").read_text(encoding="utf-8"))
+    template = Template(files("mlsd.runs").joinpath("report.html").read_text(encoding="utf-8"))
     return template.substitute(
         run_id=escape(run["id"]),
         title=escape(report.label),

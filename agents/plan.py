@@ -1,0 +1,57 @@
+"""The plan every writer shares: framing, the fact sheet, key points per section, diagram edges."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+# Bounds keep a small local model's JSON finite (llama.cpp turns them into its grammar): even a
+# model that fills every field to its limit ends within ~5k tokens, the room an 8k context leaves.
+
+
+class Fact(BaseModel):
+    """One number every section must reuse verbatim."""
+
+    name: str = Field(max_length=60, description="What is measured, e.g. 'Peak feed QPS'.")
+    value: str = Field(max_length=40, description="The number with its unit, e.g. '1.2M QPS'.")
+    derivation: str = Field(
+        default="",
+        max_length=160,
+        description="How it follows from other facts, e.g. '2B DAU × 5 / 86,400 s × 3'.",
+    )
+
+
+class SectionPlan(BaseModel):
+    """What one section must cover for this record, level and focus."""
+
+    number: int = Field(ge=1, le=12)
+    key_points: list[Annotated[str, Field(max_length=160)]] = Field(
+        min_length=3, max_length=6, description="3-6 specific points, each one sentence."
+    )
+
+
+class Edge(BaseModel):
+    """One arrow of the system diagram."""
+
+    source: str = Field(max_length=40)
+    target: str = Field(max_length=40)
+    label: str = Field(default="", max_length=40)
+
+
+class InterviewPlan(BaseModel):
+    """The shared plan every section writer receives."""
+
+    framing: str = Field(
+        max_length=700, description="The problem as the interviewer poses it, 2-4 sentences."
+    )
+    ml_objective: str = Field(max_length=300, description="The ML objective and task category.")
+    facts: list[Fact] = Field(min_length=6, max_length=12)
+    sections: list[SectionPlan] = Field(min_length=12, max_length=12)
+    architecture: list[Edge] = Field(
+        min_length=4, max_length=14, description="Arrows of the request path and the training-data path."
+    )
+
+    def key_points(self, number: int) -> list[str]:
+        """Key points for a section (empty if the planner skipped it)."""
+        return next((s.key_points for s in self.sections if s.number == number), [])

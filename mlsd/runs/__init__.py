@@ -1,0 +1,1 @@
+"""Run machinery: runner, batch, the run store, tracing, output paths and run reports."""
