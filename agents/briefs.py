@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 
 from mlsd.agents.plan import InterviewPlan
-from mlsd.prompts import SectionSpec, load_catalogue, load_template
+from mlsd.prompts import (
+    Archetype,
+    SectionSpec,
+    archetype_guide,
+    load_archetype,
+    load_catalogue,
+    load_template,
+    section_points,
+    writer_guide,
+)
 from mlsd.prompts.timeplan import time_plan_for, time_plan_table
 from mlsd.records import Params, Record
 
@@ -53,12 +62,28 @@ def section_outline() -> str:
     return "\n".join(f"{s.number}. {s.title}\n" + _bullets(s.bullets) for s in load_catalogue().sections)
 
 
-def planner_values(record: Record, params: Params) -> dict[str, str]:
+def plan_archetype(plan: InterviewPlan) -> Archetype:
+    """The plan's archetype (plans saved before archetypes existed are ranking plans)."""
+    return load_archetype(plan.archetype or "ranking")
+
+
+def archetype_values(archetype: Archetype) -> dict[str, str]:
+    """The archetype's name and summary, for the critic and the verifier."""
+    return {"archetype_name": archetype.name, "archetype_summary": archetype.summary}
+
+
+def time_plan_text(params: Params, archetype: Archetype) -> str:
+    """The time-plan table in the archetype's phase names (minutes computed by code)."""
+    return time_plan_table(time_plan_for(params.duration, params.seniority.value, archetype))
+
+
+def planner_values(record: Record, params: Params, archetype: Archetype) -> dict[str, str]:
     """Everything the planner template needs."""
-    slots = time_plan_for(params.duration, params.seniority.value)
     return {
         **common_values(record, params),
-        "time_plan": time_plan_table(slots),
+        "archetype_name": archetype.name,
+        "archetype_guide": archetype_guide(archetype),
+        "time_plan": time_plan_text(params, archetype),
         "section_outline": section_outline(),
     }
 
@@ -84,13 +109,15 @@ def plan_outline(plan: InterviewPlan) -> str:
 
 def writer_prefix_values(record: Record, params: Params, plan: InterviewPlan) -> dict[str, str]:
     """Values of the shared writer prefix: identical for all twelve sections."""
-    slots = time_plan_for(params.duration, params.seniority.value)
+    archetype = plan_archetype(plan)
     return {
         **common_values(record, params),
+        "archetype_name": archetype.name,
+        "archetype_guide_short": writer_guide(archetype),
         "framing": f"{plan.framing}\nML objective: {plan.ml_objective}",
         "fact_sheet": fact_sheet(plan),
         "plan_outline": plan_outline(plan),
-        "time_plan": time_plan_table(slots),
+        "time_plan": time_plan_text(params, archetype),
     }
 
 
@@ -110,6 +137,7 @@ def section_brief(spec: SectionSpec, params: Params, plan: InterviewPlan, target
         must_include=_bullets(spec.must_include),
         focus_emphasis=focus,
         key_points=_bullets(plan.key_points(spec.number)),
+        archetype_points=_bullets(section_points(plan_archetype(plan), spec.number)),
         avoid=_bullets(spec.avoid),
         target_words=target_words,
         seniority=level,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from mlsd.llm.tokens import count_tokens
 from mlsd.prompts.catalogue import Catalogue, load_catalogue
 
 # Target document length in words. The rubric's minimums are 3,000 / 4,000 / 5,500 words;
@@ -13,9 +14,14 @@ WORDS_BY_DURATION = {45: 3800, 60: 5000, 90: 6800}
 TOKENS_PER_WORD = 1.35  # measured on markdown with numbers and tables under o200k_base
 # The rubric weights the focus area's sections ×1.5 (evals/thresholds.py FOCUS_SECTION_WEIGHT).
 FOCUS_WEIGHT = 1.5
-MAX_TOKENS_HEADROOM = 1.5  # max_tokens over the target, so a good answer is rarely cut off
-PLANNER_MAX_TOKENS = 2500
-CRITIC_MAX_TOKENS = 2500
+# max_tokens over the target: tables, formulas and derivations cost more tokens per word than prose,
+# and a capable model trimmed drafts to fit 1.5×.
+MAX_TOKENS_HEADROOM = 2.0
+# A complete plan is ~3,500 tokens (12 sections × up to 8 key points, 14 facts with derivations,
+# 16 edges); 6,000 leaves room without inviting a ramble.
+PLANNER_MAX_TOKENS = 6000
+CRITIC_MAX_TOKENS = 3000
+VERIFIER_MAX_TOKENS = 1500
 
 
 @dataclass(frozen=True)
@@ -67,3 +73,20 @@ def fit_max_tokens(wanted: int, prompt_tokens: int, context_length: int | None) 
         return wanted
     room = context_length - prompt_tokens - 64
     return max(64, min(wanted, room))
+
+
+def message_tokens(messages) -> int:
+    """Tokens of the rendered messages' text (the prompt as sent, rendered once by its agent)."""
+    return count_tokens("".join(str(m.content) for m in messages))
+
+
+def call_budget(
+    what: str, wanted: int, prompt_tokens: int, context_length: int | None, structured: bool = False
+) -> tuple[int, list[str]]:
+    """max_tokens for one call and the trace note saying if it was shrunk to fit the context.
+
+    Structured answers on a small-context model get all the room it has (`structured_max_tokens`).
+    """
+    asked = structured_max_tokens(wanted, context_length) if structured else wanted
+    granted = fit_max_tokens(asked, prompt_tokens, context_length)
+    return granted, shrink_note(what, wanted, granted, context_length)

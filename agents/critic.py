@@ -32,12 +32,29 @@ class CrossSectionProblem(BaseModel):
     fix: str = Field(max_length=240)
 
 
+class Waiver(BaseModel):
+    """A deterministic check failure the critic judges wrong for this question, with the reason."""
+
+    check_id: str = Field(max_length=40)
+    section: int = Field(ge=0, le=12)
+    reason: str = Field(max_length=240)
+
+
 class CriticReport(BaseModel):
     """The critic's structured answer for one round."""
 
     sections: list[SectionVerdict] = Field(max_length=12)
     cross_section: list[CrossSectionProblem] = Field(default_factory=list, max_length=4)
+    waivers: list[Waiver] = Field(default_factory=list, max_length=8)
     summary: str = Field(default="", max_length=400)
+
+
+def accepted_waivers(report: CriticReport | None, checks: list[CheckResult]) -> list[Waiver]:
+    """Waivers that name a check that really failed in that section; a gate is never waived."""
+    if not report:
+        return []
+    failed = {(r.id, r.section): r for r in checks if not r.passed and not r.gate}
+    return [w for w in report.waivers if (w.check_id, w.section) in failed]
 
 
 def check_report_markdown(results: list[CheckResult]) -> str:
@@ -47,13 +64,20 @@ def check_report_markdown(results: list[CheckResult]) -> str:
 
 
 def fixes_by_section(
-    report: CriticReport | None, checks: list[CheckResult], revisable: set[int]
+    report: CriticReport | None,
+    checks: list[CheckResult],
+    revisable: set[int],
+    verifier_fixes: dict[int, list[str]] | None = None,
 ) -> dict[int, list[str]]:
-    """Merge the critic's fixes with failed checks: the sections to rewrite and how."""
+    """Merge failed checks (minus waived ones), the verifiers' and the critic's fixes, by section."""
     fixes: dict[int, list[str]] = {}
+    waived = {(w.check_id, w.section) for w in accepted_waivers(report, checks)}
     for result in checks:
-        if not result.passed and result.section in revisable:
+        if not result.passed and result.section in revisable and (result.id, result.section) not in waived:
             fixes.setdefault(result.section, []).append(result.fix)
+    for number, found in (verifier_fixes or {}).items():
+        if number in revisable:
+            fixes.setdefault(number, []).extend(found)
     if report:
         for verdict in report.sections:
             if verdict.verdict == "revise" and verdict.number in revisable:
@@ -66,7 +90,12 @@ def fixes_by_section(
     return {n: list(dict.fromkeys(f)) for n, f in sorted(fixes.items())}
 
 
-async def review(model: BaseChatModel, **values: str) -> tuple[CriticReport, object]:
-    """One LLM call over the whole draft; values fill the critic template."""
+def critic_messages(values: dict[str, str]) -> list:
+    """The critic prompt over the whole draft, rendered once."""
     system, user = load_template("critic").render_pair(**values)
-    return await ainvoke_structured(model, [SystemMessage(system), HumanMessage(user)], CriticReport)
+    return [SystemMessage(system), HumanMessage(user)]
+
+
+async def review(model: BaseChatModel, messages: list) -> tuple[CriticReport, object]:
+    """One LLM call over the whole draft."""
+    return await ainvoke_structured(model, messages, CriticReport)

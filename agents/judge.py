@@ -1,5 +1,9 @@
 """The LLM judge: the rubric's yes/no questions per section, each answered with quoted evidence.
 
+Questions are worded for the document's archetype (evals/rubric.yaml `wording`), and the record
+the judge reads names the archetype, so a fraud or ETA document is never asked about feed
+engagement.
+
 A "yes" counts only when its evidence is found in the document (whitespace and emphasis marks
 normalised); otherwise it is scored as "no", so a judge cannot pass a section on an invented
 quote.
@@ -24,6 +28,7 @@ from mlsd.evals.rubric import SECTIONS, JudgeQuestion, load_rubric
 from mlsd.evals.score import DocumentScore, JudgeVerdict, score_document
 from mlsd.llm.structured import ainvoke_structured
 from mlsd.prompts import load_template
+from mlsd.prompts.archetypes import load_archetype
 
 JUDGE_MAX_TOKENS = 2500
 # Shorter "evidence" (a word or two) would be found in almost any document.
@@ -55,6 +60,8 @@ class JudgeInput:
     seniority: str
     duration: int
     focus_area: str | None = None
+    # The problem archetype (prompts/archetypes/); the default keeps the feed wording of old callers.
+    archetype: str = "ranking"
 
 
 _EMPHASIS = re.compile(r"[*_`>#|]+")
@@ -103,8 +110,9 @@ def verdicts_from(report: JudgeReport, questions: list[JudgeQuestion], document:
 
 
 def _values(document: str, info: JudgeInput) -> dict[str, str]:
+    record = {**info.record, "archetype": f"{load_archetype(info.archetype).name} ({info.archetype})"}
     return {
-        "record_json": json.dumps(info.record, indent=2, ensure_ascii=False),
+        "record_json": json.dumps(record, indent=2, ensure_ascii=False),
         "seniority": info.seniority,
         "duration": str(info.duration),
         "focus": info.focus_area or "none",
@@ -116,7 +124,7 @@ async def judge_section(
     model: BaseChatModel, document: str, info: JudgeInput, section: int
 ) -> list[JudgeVerdict]:
     """Ask one section's questions in one structured call."""
-    questions = load_rubric().questions_for(section, info.seniority, info.focus_area)
+    questions = load_rubric().questions_for(section, info.seniority, info.focus_area, info.archetype)
     if not questions:
         return []
     system, user = load_template("judge").render_pair(
@@ -165,6 +173,6 @@ async def prefer(model: BaseChatModel, first: str, second: str, info: JudgeInput
 async def judged_score(doc: Document, model: BaseChatModel) -> DocumentScore:
     """D and J: the judge answers the rubric's questions for every section present."""
     params = check_params(doc)
-    info = JudgeInput(doc.record(), params.seniority, params.duration, params.focus_area)
+    info = JudgeInput(doc.record(), params.seniority, params.duration, params.focus_area, doc.archetype)
     verdicts = await judge_document(model, doc.text, info)
     return score_document(run_checks(doc), verdicts, params.focus_area)

@@ -22,7 +22,12 @@ def combine(shared: InterviewPlan, level: LevelPlan) -> InterviewPlan:
     return shared.model_copy(update={"sections": level.sections})
 
 
-async def make_level_plan(model: BaseChatModel, **values: str) -> tuple[LevelPlan, object]:
-    """Ask the planner model for a LevelPlan; values fill the level_planner template."""
+def level_planner_messages(values: dict[str, str]) -> list:
+    """The level planner prompt, rendered once."""
     system, user = load_template("level_planner").render_pair(**values)
-    return await ainvoke_structured(model, [SystemMessage(system), HumanMessage(user)], LevelPlan)
+    return [SystemMessage(system), HumanMessage(user)]
+
+
+async def make_level_plan(model: BaseChatModel, messages: list) -> tuple[LevelPlan, object]:
+    """Ask the planner model for this level's key points on a shared plan."""
+    return await ainvoke_structured(model, messages, LevelPlan)

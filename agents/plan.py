@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
-# Bounds keep a small local model's JSON finite (llama.cpp turns them into its grammar): even a
-# model that fills every field to its limit ends within ~5k tokens, the room an 8k context leaves.
+# A complete plan for a capable model is ~3,500 tokens: 12 sections × up to 8 key points (§12: up
+# to 15 question themes), 14 facts with derivations, 16 edges. Small local models get the compact
+# schema below instead: llama.cpp turns its bounds into a grammar, so even a model that fills every
+# field to its limit ends within ~5k tokens, the room an 8k context leaves.
 
 
 class Fact(BaseModel):
@@ -27,7 +30,9 @@ class SectionPlan(BaseModel):
 
     number: int = Field(ge=1, le=12)
     key_points: list[Annotated[str, Field(max_length=160)]] = Field(
-        min_length=3, max_length=6, description="3-6 specific points, each one sentence."
+        min_length=3,
+        max_length=15,
+        description="3-8 specific points, each one sentence (§12: one per question theme, up to 15).",
     )
 
 
@@ -46,12 +51,37 @@ class InterviewPlan(BaseModel):
         max_length=700, description="The problem as the interviewer poses it, 2-4 sentences."
     )
     ml_objective: str = Field(max_length=300, description="The ML objective and task category.")
-    facts: list[Fact] = Field(min_length=6, max_length=12)
+    facts: list[Fact] = Field(min_length=6, max_length=14)
     sections: list[SectionPlan] = Field(min_length=12, max_length=12)
     architecture: list[Edge] = Field(
-        min_length=4, max_length=14, description="Arrows of the request path and the training-data path."
+        min_length=4, max_length=16, description="Arrows of the online path and the training-data path."
     )
+    # Filled by code from the archetype step (never asked of the planner): which kind of problem
+    # this is, why, and whether the user forced it.
+    archetype: SkipJsonSchema[str] = ""
+    archetype_reason: SkipJsonSchema[str] = ""
 
     def key_points(self, number: int) -> list[str]:
         """Key points for a section (empty if the planner skipped it)."""
         return next((s.key_points for s in self.sections if s.number == number), [])
+
+
+class CompactSectionPlan(SectionPlan):
+    """A section plan bounded for small local models."""
+
+    key_points: list[Annotated[str, Field(max_length=160)]] = Field(
+        min_length=3, max_length=6, description="3-6 specific points, each one sentence."
+    )
+
+
+class CompactInterviewPlan(InterviewPlan):
+    """The plan with the bounds a small (8k-context) model can fill and still finish."""
+
+    facts: list[Fact] = Field(min_length=6, max_length=12)
+    sections: list[CompactSectionPlan] = Field(min_length=12, max_length=12)
+    architecture: list[Edge] = Field(min_length=4, max_length=14)
+
+
+def plan_schema(context_length: int | None) -> type[InterviewPlan]:
+    """The full schema for capable models, the compact one below a 32k context."""
+    return CompactInterviewPlan if context_length and context_length < 32_768 else InterviewPlan

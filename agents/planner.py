@@ -10,7 +10,14 @@ from mlsd.llm.structured import ainvoke_structured
 from mlsd.prompts import load_template
 
 
-async def make_plan(model: BaseChatModel, **values: str) -> tuple[InterviewPlan, object]:
-    """Ask the planner model for the InterviewPlan; values fill the planner template."""
+def planner_messages(values: dict[str, str]) -> list:
+    """The planner prompt, rendered once (its tokens are counted from these messages)."""
     system, user = load_template("planner").render_pair(**values)
-    return await ainvoke_structured(model, [SystemMessage(system), HumanMessage(user)], InterviewPlan)
+    return [SystemMessage(system), HumanMessage(user)]
+
+
+async def make_plan(
+    model: BaseChatModel, messages: list, schema: type[InterviewPlan] = InterviewPlan
+) -> tuple[InterviewPlan, object]:
+    """Ask the planner model for the plan (the compact schema on small-context models)."""
+    return await ainvoke_structured(model, messages, schema)

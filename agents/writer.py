@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from mlsd.prompts import load_template
+
 _TOP_HEADING = re.compile(r"^#{1,2}\s+")
 _LEADING_HEADING = re.compile(r"\A\s*#{1,2}\s+(?:\d+\.\s*)?[^\n]*\n")
 
@@ -93,6 +95,11 @@ async def write_section(
     if truncated:
         body = cut_to_last_paragraph(body)
     return SectionDraft(number, round_, body, truncated, attempts), answers
+
+
+def writer_prefix(values: dict[str, str]) -> tuple[str, str]:
+    """The shared writer prefix (system, user), rendered once per plan and stored in the state."""
+    return load_template("writer_system").render_pair(**values)
 
 
 def prefix_messages(system_text: str, user_text: str) -> list[BaseMessage]:

@@ -33,9 +33,9 @@ FILLER = " ".join(["The ranker scores 1,500 candidates within the 80 ms budget a
 
 def serve(conn, window: float, limit: int, ms_per_token: float) -> None:
     """The simulated provider: runs until told to stop, then sends its request log back."""
-    from scripted import plan_json, section_body
-    from stub_agents import agents, brief_number
-    from stub_server import StubReply, StubServer, content_text
+    from helpers.scripted import plan_json, section_body
+    from helpers.stub_agents import agents, brief_number
+    from helpers.stub_server import StubReply, StubServer, content_text
 
     from mlsd.llm.tokens import count_tokens
 

@@ -29,12 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from mlsd.agents.budgets import section_budgets  # noqa: E402
-from scripted import critic_json  # noqa: E402
+from helpers.scripted import critic_json  # noqa: E402
+from helpers.stub_agents import agents  # noqa: E402
+from helpers.stub_server import StubServer  # noqa: E402
 from sim_provider import SimulatedProvider, Timing  # noqa: E402
-from stub_agents import agents  # noqa: E402
-from stub_server import StubServer  # noqa: E402
 
+from mlsd.agents.budgets import section_budgets  # noqa: E402
 from mlsd.llm.models import ModelConfig, OpenAIChatFactory  # noqa: E402
 from mlsd.llm.pricing import cost_usd  # noqa: E402
 from mlsd.records import Params, load_record  # noqa: E402
@@ -110,7 +110,6 @@ def one_document(timing: Timing, concurrency: int | None, revise: dict) -> dict:
 def single_shot(timing: Timing, output_tokens: int) -> dict:
     """The baseline: the seed's prompt in one call, answering with the same total output tokens."""
     from mlsd.agents.single_shot import single_shot_messages
-
     from mlsd.llm.tokens import encoding
 
     text = " ".join(section_text(n) for n in range(1, 13))

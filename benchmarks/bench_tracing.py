@@ -24,12 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_chat import FakeModelFactory, ScriptedChatModel  # noqa: E402
+from helpers.fake_chat import FakeModelFactory, ScriptedChatModel  # noqa: E402
+from helpers.scripted import critic_json, plan_json, section_body, section_number  # noqa: E402
 from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
-from mlsd.runs import tracing  # noqa: E402
-from scripted import critic_json, plan_json, section_body, section_number  # noqa: E402
 
 from mlsd.records import Params, validate_record  # noqa: E402
+from mlsd.runs import tracing  # noqa: E402
 from mlsd.runs.runner import RunRequest, run_document  # noqa: E402
 
 RECORD = json.loads((ROOT / "evals/datasets/examples/meta-news-feed.json").read_text())
@@ -45,6 +45,7 @@ class Ignore(BaseCallbackHandler):
 
 def factory() -> FakeModelFactory:
     """Scripted planner, writers and a critic that sends §4 and §9 back once."""
+
     def write(messages):
         round_ = 1 if any("<previous_draft>" in m.content for m in messages) else 0
         return section_body(section_number(messages), round_) + "\n\n" + FILLER

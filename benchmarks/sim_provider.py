@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from stub_server import StubReply, StubRequest, content_text  # noqa: E402
+from helpers.stub_server import StubReply, StubRequest, content_text  # noqa: E402
 
 from mlsd.llm.tokens import encoding  # noqa: E402
 

@@ -13,11 +13,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mlsd.errors import InputError
 from mlsd.evals.documents import load_document
 from mlsd.evals.report import aggregate, document_entry, format_markdown, write_json
 from mlsd.evals.score import DocumentScore
-
-from mlsd.errors import InputError
 from mlsd.records import Params, Record, make_params, validate_record
 
 Generate = Callable[[Record, Params, Path], Awaitable[tuple[str, str | None]]]

@@ -15,6 +15,7 @@ def check_params(doc: Document) -> CheckParams:
         duration=p.duration,
         focus_area=p.focus_area.value if p.focus_area else None,
         company_name=doc.company,
+        archetype=doc.archetype,
     )
 
 
@@ -26,4 +27,3 @@ def run_checks(doc: Document) -> list[CheckResult]:
 def deterministic_score(doc: Document) -> DocumentScore:
     """The D-only score (no judge)."""
     return score_document(run_checks(doc), None, check_params(doc).focus_area)
-

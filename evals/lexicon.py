@@ -1,4 +1,8 @@
-"""Word lists the deterministic checks match against, kept as plain data.
+"""Word lists the deterministic checks match against, and each archetype's vocabulary merged in.
+
+The lists here are shared by every kind of ML problem; what names a unit, a metric, a feature
+group or a pipeline comes from the question's archetype (prompts/archetypes/<id>.yaml, `checks:`)
+through `vocabulary()`.
 
 A lexicon maps a concept to its spellings. Matching (evals/markdown.py `term_pattern`) is
 case-insensitive, tolerates a hyphen, dash or space (or nothing) wherever a spelling has a
@@ -7,6 +11,12 @@ Distinct concepts are counted, so two spellings of one idea count once.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from mlsd.prompts.archetypes import load_archetype
 
 Lexicon = dict[str, tuple[str, ...]]
 
@@ -24,13 +34,6 @@ UNITS = frozenset(
     % pct percent percentage k m b bn t thousand million millions billion billions trillion
     x $ usd""".split()
 )
-
-# Scale units: population or corpus sizes for §2.
-SCALE_UNITS = frozenset(
-    """dau mau wau users creators authors advertisers items posts videos reels ads stories
-    pages documents docs candidates impressions events""".split()
-)
-QPS_UNITS = frozenset("qps rps tps req/s requests/s queries/s".split())
 
 ARCHITECTURES: Lexicon = {
     "two-tower": ("two-tower", "dual encoder", "dual-tower", "twin tower"),
@@ -53,7 +56,7 @@ ARCHITECTURES: Lexicon = {
     "gnn": ("gnn", "graph neural network"),
     "graphsage": ("graphsage",),
     "pinsage": ("pinsage",),
-    "hnsw": ("hnsw",),
+    "hnsw": ("hnsw",),  # Retrieval only (RETRIEVAL_ONLY below).
     "logistic regression": ("logistic regression",),
     "mlp": ("mlp", "multi-layer perceptron", "multilayer perceptron", "feed-forward network"),
     "cnn": ("cnn", "convolutional", "resnet"),
@@ -66,38 +69,6 @@ ARCHITECTURES: Lexicon = {
     "vit": ("vit", "vision transformer"),
     "word2vec": ("word2vec", "item2vec", "node2vec"),
 }
-
-OFFLINE_METRICS: Lexicon = {
-    "auc": ("auc", "roc-auc", "roc auc", "auroc", "gauc"),
-    "pr-auc": ("pr-auc", "pr auc", "auprc", "average precision"),
-    "log loss": ("log loss", "logloss", "log-loss", "cross-entropy", "bce"),
-    "normalized entropy": ("normalized entropy", "normalised entropy", "ne", "nce"),
-    "ndcg": ("ndcg*", "dcg"),
-    "map": ("map@*", "mean average precision"),
-    "mrr": ("mrr", "mean reciprocal rank"),
-    "recall@k": ("recall@*", "recall at k", "recall"),
-    "precision@k": ("precision@*", "precision at k"),
-    "hit rate": ("hit rate", "hitrate", "hr@*"),
-    "calibration": ("calibration", "ece", "expected calibration error"),
-    "rmse": ("rmse", "mse", "mae"),
-    "f1": ("f1", "f1-score"),
-    "coverage": ("coverage", "catalog coverage", "diversity"),
-}
-
-ONLINE_METRICS: Lexicon = {
-    "ctr": ("ctr", "click-through rate", "click through rate"),
-    "time spent": ("time spent", "time-spent", "dwell time", "watch time", "session length"),
-    "sessions": ("sessions per user", "sessions/user", "session count", "daily sessions"),
-    "dau": ("dau", "daily active users"),
-    "retention": ("retention", "d1 retention", "d7 retention", "return rate"),
-    "engagement": ("engagement rate", "meaningful social interactions", "msi", "interactions"),
-    "likes": ("likes", "comments", "shares", "reshares"),
-    "conversion": ("conversion", "cvr", "conversion rate"),
-    "revenue": ("revenue", "ad revenue", "rpm", "ecpm"),
-    "hides": ("hides", "hide rate", "reports", "unfollows", "negative feedback rate"),
-}
-
-GUARDRAIL_TERMS = ("guardrail*", "counter-metric*", "countermetric*", "counter metric*")
 
 AB_TERMS: Lexicon = {
     "alpha": ("α", "alpha", "significance level"),
@@ -122,18 +93,16 @@ MONITORING_SIGNALS: Lexicon = {
     "null rate": ("null rate", "missing rate", "missing-value rate", "nan rate", "null*"),
     "staleness": ("staleness", "stale", "freshness", "feature age", "lag"),
     "tail latency": ("p99", "p95", "p999", "tail latency"),
-    "feature drift": ("feature drift", "data drift", "covariate shift", "input drift",
-                      "embedding drift"),
+    "feature drift": ("feature drift", "data drift", "covariate shift", "input drift", "embedding drift"),
     "concept drift": ("concept drift", "label drift", "label shift"),
     "training-serving skew": ("training-serving skew", "train-serve skew", "online-offline skew"),
     "error rate": ("error rate", "timeout rate", "fallback rate", "5xx"),
-    "engagement": ("ctr", "engagement rate", "auc"),
+    "model quality": ("ctr", "engagement rate", "auc"),
     "coverage": ("feature coverage", "coverage"),
 }
 
 OPTIMISATIONS: Lexicon = {
-    "quantization": ("quantization", "quantisation", "quantized", "quantised", "int8", "fp16",
-                     "bf16", "fp8"),
+    "quantization": ("quantization", "quantisation", "quantized", "quantised", "int8", "fp16", "bf16", "fp8"),
     "distillation": ("distillation", "distilled", "distil", "student model"),
     "pruning": ("pruning", "pruned", "sparsification"),
     "caching": ("cache", "caching", "cached"),
@@ -146,40 +115,93 @@ OPTIMISATIONS: Lexicon = {
     "embedding compression": ("embedding compression", "hashing trick", "low-rank", "tt-rec"),
 }
 
-FEATURE_GROUPS: Lexicon = {
-    "user": ("user features", "user feature", "user-side", "user embedding", "user profile",
-             "user history", "viewer features", "user context"),
-    "item": ("item features", "item feature", "item-side", "item embedding", "post features",
-             "content features", "video features", "ad features", "author features",
-             "document features", "post embedding", "creator features"),
-    "context": ("context features", "contextual features", "context feature", "context:",
-                "request context", "time of day", "device type"),
-    "cross": ("cross features", "cross feature", "affinity", "interaction features",
-              "user-item", "user-author", "user-creator", "crossed features"),
-}
-
-POSITIVE_LABEL = ("positive label", "positive example", "positives", "positive:", "positive =",
-                  "positive class", "y = 1", "label = 1", "label 1")
-NEGATIVE_LABEL = ("negative label", "negative example", "negatives", "negative:", "negative =",
-                  "negative class", "y = 0", "label = 0", "label 0")
-IMBALANCE_TERMS = ("downsampl*", "down-sampl*", "negative sampling", "focal loss", "class weight*",
-                   "reweight*", "re-weight*", "upsampl*", "oversampl*", "hard negative*",
-                   "importance weight*", "in-batch negative*", "log-q correction")
-LEAKAGE_TERMS = ("leak*", "point-in-time", "time-based split", "temporal split", "time split",
-                 "out-of-time", "as-of join", "future data", "chronological split")
+POSITIVE_LABEL = (
+    "positive label",
+    "positive example",
+    "positives",
+    "positive:",
+    "positive =",
+    "positive class",
+    "y = 1",
+    "label = 1",
+    "label 1",
+)
+NEGATIVE_LABEL = (
+    "negative label",
+    "negative example",
+    "negatives",
+    "negative:",
+    "negative =",
+    "negative class",
+    "y = 0",
+    "label = 0",
+    "label 0",
+)
+# A label may also be a preference between two outputs, or a regression target with its censoring.
+PREFERENCE_LABEL = (
+    "preference pair*",
+    "pairwise preference*",
+    "chosen and rejected",
+    "chosen vs rejected",
+    "preferred and rejected",
+    "preferred vs rejected",
+    "preferred over",
+)
+TARGET_LABEL = ("target", "label =", "label:", "ground truth", "realized", "realised", "actual")
+CENSORING_TERMS = ("censor*", "truncat*", "stock-out*", "stockout*", "right-censored", "survival")
+IMBALANCE_TERMS = (
+    "downsampl*",
+    "down-sampl*",
+    "negative sampling",
+    "focal loss",
+    "class weight*",
+    "class-balanced",
+    "cost-sensitive",
+    "smote",
+    "reweight*",
+    "re-weight*",
+    "upsampl*",
+    "oversampl*",
+    "hard negative*",
+    "importance weight*",
+    "in-batch negative*",
+    "log-q correction",
+)
+LEAKAGE_TERMS = (
+    "leak*",
+    "point-in-time",
+    "time-based split",
+    "temporal split",
+    "time split",
+    "out-of-time",
+    "as-of join",
+    "future data",
+    "chronological split",
+)
 BATCH_TERMS = ("batch", "daily", "nightly", "hourly", "offline features", "spark")
-STREAMING_TERMS = ("streaming", "stream", "real-time", "realtime", "near-real-time",
-                   "online feature*", "kafka", "flink")
+STREAMING_TERMS = (
+    "streaming",
+    "stream",
+    "real-time",
+    "realtime",
+    "near-real-time",
+    "online feature*",
+    "kafka",
+    "flink",
+)
 
-TASK_CATEGORIES = ("pointwise", "pairwise", "listwise", "learning to rank", "learning-to-rank",
-                   "ltr", "multi-task", "multitask", "multi-label", "classification",
-                   "regression", "binary classifier", "contrastive")
 OBJECTIVE_TERMS = ("ml objective", "objective", "predict*", "probability of", "p(", "estimate*")
 BASELINE_TERMS = ("baseline*",)
 TRADEOFF_TABLE_HEADERS = ("pros", "cons", "trade-off*", "tradeoff*", "latency")
 TRADEOFF_TERMS = ("vs", "versus", "trade-off*", "tradeoff*", "pros", "cons")
-ANSWER_MARKERS = ("expected answer*", "answer:", "strong answer*", "model answer*", "a:",
-                  "what good looks like")
+ANSWER_MARKERS = (
+    "expected answer*",
+    "answer:",
+    "strong answer*",
+    "model answer*",
+    "a:",
+    "what good looks like",
+)
 
 COMPONENTS: Lexicon = {
     "feature store": ("feature store", "feature service", "feature hydration"),
@@ -188,8 +210,8 @@ COMPONENTS: Lexicon = {
     "model registry": ("model registry", "model store", "model repository"),
     "index": ("ann index", "index", "vector index", "embedding index"),
     "cache": ("cache",),
-    "candidate generation": ("candidate generation", "retrieval service", "retrieval"),
-    "ranking service": ("ranking service", "ranker", "ranking server", "scoring service"),
+    "retrieval service": ("candidate generation", "retrieval service", "retrieval"),
+    "scoring service": ("ranking service", "ranker", "ranking server", "scoring service"),
     "stream processor": ("kafka", "flink", "stream processor", "message queue", "pub/sub"),
     "data warehouse": ("data warehouse", "warehouse", "hive", "data lake"),
     "label join": ("label join", "join", "label generation"),
@@ -199,15 +221,28 @@ COMPONENTS: Lexicon = {
     "inference service": ("inference service", "model server", "inference server"),
 }
 
-TRAINING_SCALE_TERMS = ("sharded embedding*", "embedding shard*", "shard*", "data parallel*",
-                        "model parallel*", "pipeline parallel*", "tensor parallel*", "fsdp",
-                        "zero-*", "parameter server*", "all-reduce", "allreduce", "torchrec",
-                        "distributed training", "row-wise shard*", "table-wise shard*")
+TRAINING_SCALE_TERMS = (
+    "sharded embedding*",
+    "embedding shard*",
+    "shard*",
+    "data parallel*",
+    "model parallel*",
+    "pipeline parallel*",
+    "tensor parallel*",
+    "fsdp",
+    "zero-*",
+    "parameter server*",
+    "all-reduce",
+    "allreduce",
+    "torchrec",
+    "distributed training",
+    "row-wise shard*",
+    "table-wise shard*",
+)
 
 ADVANCED_TOPICS: Lexicon = {
     "cold start": ("cold start", "cold-start", "new users", "new items"),
-    "exploration": ("exploration", "explore", "bandit*", "thompson sampling", "ucb",
-                    "epsilon-greedy"),
+    "exploration": ("exploration", "explore", "bandit*", "thompson sampling", "ucb", "epsilon-greedy"),
     "position bias": ("position bias", "presentation bias", "selection bias"),
     "fairness": ("fairness", "creator fairness", "exposure parity"),
     "privacy": ("privacy", "differential privacy", "federated", "gdpr"),
@@ -218,6 +253,12 @@ ADVANCED_TOPICS: Lexicon = {
     "delayed feedback": ("delayed feedback", "label delay", "delayed label*", "late label*"),
     "integrity": ("integrity", "misinformation", "clickbait", "adversarial"),
     "continual learning": ("continual learning", "online learning", "incremental training"),
+    "uncertainty": ("uncertainty", "conformal", "prediction interval*", "quantile regression"),
+    "distribution shift": ("distribution shift", "domain shift", "domain adaptation", "dataset shift"),
+    "active learning": ("active learning", "hard-example mining", "hard example mining"),
+    "explainability": ("explainab*", "interpretab*", "shap", "reason code*"),
+    "self-supervised learning": ("self-supervised", "contrastive pretraining", "masked autoencod*"),
+    "preference learning": ("rlhf", "dpo", "direct preference optimi*", "reward model*"),
 }
 
 # G5: deployment and ops detail the document must not contain.
@@ -255,3 +296,157 @@ PLACEHOLDER_PATTERNS = (
     r"(?i)<placeholder>",
     r"(?i)\[citation needed\]",
 )
+
+
+# ---------------------------------------------------------------- archetype vocabulary
+
+# Concepts that only make sense where the archetype retrieves from an index (ranking, search,
+# RAG): an ETA model or a fraud scorer that "uses HNSW" has named a technique it cannot use.
+RETRIEVAL_ONLY = frozenset({"hnsw", "ann"})
+# Counted for every archetype, but never offered as an example outside ranking and search: a fix
+# that tells a fraud writer to add DLRM or position bias asks for feed vocabulary.
+RECSYS_EXAMPLES = frozenset(
+    {
+        "two-tower",
+        "dlrm",
+        "dcn",
+        "deepfm",
+        "wide & deep",
+        "factorization machine",
+        "din",
+        "dien",
+        "sasrec",
+        "bert4rec",
+        "pinsage",
+        "matrix factorization",
+        "hstu",
+        "word2vec",
+        "mmoe",
+        "ple",
+        "embedding compression",
+        "position bias",
+    }
+)
+# Components offered as examples only where the archetype retrieves (ranking, search, RAG).
+RETRIEVAL_EXAMPLES = frozenset({"retrieval service", "index"})
+# Units written in capitals when a fix text names them.
+ABBREVIATED_UNITS = frozenset("dau mau wau qps rps tps bps fps".split())
+# Metric names any archetype may write a formula for, besides its own metric lexicons.
+FORMULA_METRICS = (
+    "precision",
+    "recall",
+    "accuracy",
+    "f1",
+    "mae",
+    "rmse",
+    "mse",
+    "mape",
+    "auc",
+    "iou",
+    "wer",
+    "dcg",
+    "idcg",
+    "logloss",
+    "log loss",
+    "brier",
+    "coverage",
+    "error rate",
+)
+# Phrases that mark a number as a load figure even before its unit ("peak of 3k per second").
+THROUGHPUT_LABELS = (
+    "requests per second",
+    "queries per second",
+    "transactions per second",
+    "events per second",
+    "predictions per second",
+    "images per second",
+)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """One archetype's words for the checks: its own lists merged with the shared ones."""
+
+    archetype: str
+    name: str
+    units: frozenset[str]
+    scale_units: tuple[str, ...]
+    scale_labels: str
+    throughput_units: frozenset[str]
+    throughput_unit: str
+    throughput_labels: str
+    task_categories: tuple[str, ...]
+    feature_groups: Lexicon
+    min_feature_groups: int
+    imbalanced: bool
+    pipeline: bool
+    pipeline_name: str
+    pipeline_example: str
+    retrieval: bool
+    architectures: Lexicon
+    optimisations: Lexicon
+    offline_metrics: Lexicon
+    online_metrics: Lexicon
+    guardrails: tuple[str, ...]
+    metric_spellings: tuple[str, ...]
+    citation_example: str
+    fixes: dict[str, str]
+
+    @property
+    def feed_examples(self) -> bool:
+        """Whether feed and search examples (DLRM, MMoE, position bias) fit this archetype's fixes."""
+        return self.archetype in ("ranking", "search")
+
+
+def _labels(terms) -> str:
+    """A regex alternation of spellings; a trailing "*" allows any word ending, as in the lexicons."""
+    return "|".join(re.escape(term.rstrip("*")) + (r"\w*" if term.endswith("*") else "") for term in terms)
+
+
+def _merge(shared: Lexicon, own: dict, retrieval: bool) -> Lexicon:
+    """The archetype's own concepts first (fix examples come from the front), then the shared ones."""
+    merged = {name: tuple(spellings) for name, spellings in own.items()}
+    for name, spellings in shared.items():
+        if name not in merged and (retrieval or name not in RETRIEVAL_ONLY):
+            merged[name] = spellings
+    return merged
+
+
+@cache
+def vocabulary(archetype: str) -> Vocabulary:
+    """The merged vocabulary of one archetype (ValueError for an unknown id)."""
+    a = load_archetype(archetype)
+    c = a.checks
+    # An archetype retrieves when a stage of its pipeline does (ranking, search, RAG); only then do
+    # ANN indexes and HNSW count as techniques it can use.
+    retrieval = any("retriev" in stage.lower() for stage in a.pipeline.stages)
+    metrics = [
+        s for lex in (c.offline_metrics, c.online_metrics) for spellings in lex.values() for s in spellings
+    ]
+    return Vocabulary(
+        archetype=a.id,
+        name=a.name,
+        units=UNITS | frozenset(c.scale_units) | frozenset(c.throughput_units),
+        scale_units=tuple(c.scale_units),
+        # "DAU: 500M" labels its number as much as "500M DAU" does.
+        scale_labels=_labels((*c.scale_terms, *(u for u in c.scale_units if u in ABBREVIATED_UNITS))),
+        throughput_units=frozenset(c.throughput_units),
+        throughput_unit=a.throughput_unit.split()[0],
+        throughput_labels=_labels((*c.throughput_units, *THROUGHPUT_LABELS)),
+        task_categories=tuple(c.task_categories),
+        feature_groups={name: tuple(s) for name, s in c.feature_groups.items()},
+        min_feature_groups=c.min_feature_groups,
+        imbalanced=c.imbalanced,
+        pipeline=c.pipeline,
+        pipeline_name=a.pipeline.name,
+        pipeline_example=a.pipeline.example,
+        retrieval=retrieval,
+        architectures=_merge(ARCHITECTURES, c.architectures, retrieval),
+        optimisations=_merge(OPTIMISATIONS, c.optimisations, retrieval),
+        offline_metrics={name: tuple(s) for name, s in c.offline_metrics.items()},
+        online_metrics={name: tuple(s) for name, s in c.online_metrics.items()},
+        guardrails=tuple(c.guardrails),
+        metric_spellings=tuple(dict.fromkeys((*metrics, *FORMULA_METRICS))),
+        citation_example=a.references[0].cite(),
+        fixes=dict(c.fixes),
+    )

@@ -97,20 +97,32 @@ def _cells(line: str) -> tuple[str, ...]:
     return tuple(cell.strip() for cell in re.split(r"(?<!\\)\|", inner))
 
 
+def _table_spans(text: str) -> list[tuple[int, int, Table]]:
+    """(first line, end line, table) of every pipe table outside fences, in the text's own lines."""
+    lines = text.splitlines()
+    outside = [i for i, state in enumerate(_fence_states(lines)) if not state[0]]
+    found, at = [], 0
+    while at < len(outside) - 1:
+        index = outside[at]
+        if (
+            "|" in lines[index]
+            and outside[at + 1] == index + 1
+            and _TABLE_RULE.match(lines[index + 1].strip())
+        ):
+            end = index + 2
+            while end < len(lines) and lines[end].strip().startswith("|"):
+                end += 1
+            rows = tuple(_cells(line) for line in lines[index + 2 : end])
+            found.append((index, end, Table(_cells(lines[index]), rows)))
+            at = next((k for k, i in enumerate(outside) if i >= end), len(outside))
+        else:
+            at += 1
+    return found
+
+
 def tables(text: str) -> list[Table]:
     """Every pipe table (a header line followed by a |---| rule) outside fenced blocks."""
-    lines, found, index = prose_lines(text), [], 0
-    while index < len(lines) - 1:
-        if "|" in lines[index] and _TABLE_RULE.match(lines[index + 1].strip()):
-            body = index + 2
-            while body < len(lines) and lines[body].strip().startswith("|"):
-                body += 1
-            rows = tuple(_cells(line) for line in lines[index + 2 : body])
-            found.append(Table(_cells(lines[index]), rows))
-            index = body
-        else:
-            index += 1
-    return found
+    return [table for _, _, table in _table_spans(text)]
 
 
 def list_items(text: str) -> list[ListItem]:
@@ -156,12 +168,12 @@ def matched_concepts(text: str, lexicon: Lexicon) -> list[str]:
     return [name for name, spellings in lexicon.items() if has_term(text, spellings)]
 
 
-def _unit_of(token: str) -> str:
+def _unit_of(token: str, units: frozenset[str] = UNITS) -> str:
     token = token.lower().strip(_TOKEN_STRIP)
-    if token in UNITS:
+    if token in units:
         return token
     head = token.split("/")[0]
-    return head if head in UNITS else ""
+    return head if head in units else ""
 
 
 @dataclass(frozen=True)
@@ -174,27 +186,30 @@ class Quantity:
     units: frozenset[str]
 
 
-def quantities(text: str) -> list[Quantity]:
-    """Numbers outside fences with the units attached or in the next two words."""
+def quantities(text: str, units: frozenset[str] = UNITS) -> list[Quantity]:
+    """Numbers outside fences with the units (from `units`) attached or in the next two words."""
     found = []
     for line_no, line in enumerate(prose_lines(text)):
         for match in _NUMBER.finditer(line):
             rest = line[match.end() : match.end() + 60]
-            units = {"$"} if match.group(0)[0] in "$€£" else set()
+            attached = {"$"} if match.group(0)[0] in "$€£" else set()
             suffix = _SUFFIX.match(rest)
-            if suffix and _unit_of(suffix.group(0)):
-                units.add(_unit_of(suffix.group(0)))
+            if suffix and _unit_of(suffix.group(0), units):
+                attached.add(_unit_of(suffix.group(0), units))
                 rest = rest[suffix.end() :]
-            units.update(u for u in map(_unit_of, rest.split()[:2]) if u)
-            found.append(Quantity(line_no, match.start(), match.group(0), frozenset(units)))
+            attached.update(u for u in (_unit_of(word, units) for word in rest.split()[:2]) if u)
+            found.append(Quantity(line_no, match.start(), match.group(0), frozenset(attached)))
     return found
 
 
 def labelled_numbers(text: str, labels: str) -> set[tuple[int, int]]:
     """(line, column) of numbers that closely follow a label such as "QPS" or "DAU"."""
     pattern = re.compile(rf"(?i)\b(?:{labels})\b[^\d\n]{{0,15}}?({_NUMBER.pattern})")
-    return {(line_no, match.start(1)) for line_no, line in enumerate(prose_lines(text))
-            for match in pattern.finditer(line)}
+    return {
+        (line_no, match.start(1))
+        for line_no, line in enumerate(prose_lines(text))
+        for match in pattern.finditer(line)
+    }
 
 
 def numbers(line: str) -> list[str]:
@@ -203,11 +218,15 @@ def numbers(line: str) -> list[str]:
 
 
 _PAREN_CITE = re.compile(r"([\w&.-]+\s+)?\(([^()\n]{0,100}?)\b((?:19|20)\d{2})[a-z]?\)")
-_ET_AL_CITE = re.compile(r"\b([A-Z][\w'’-]+)(?:\s+and\s+[A-Z][\w'’-]+)?\s+et\s+al\.?,?\s*\(?"
-                         r"((?:19|20)\d{2})")
-_VENUE_CITE = re.compile(r"\b(KDD|RecSys|WWW|NeurIPS|NIPS|ICML|ICLR|SIGIR|WSDM|CIKM|AAAI|ACL|"
-                         r"EMNLP|NAACL|CVPR|ICCV|VLDB|SIGMOD|UAI|AISTATS|TheWebConf|arXiv|DLRS)"
-                         r"\s*'?((?:19|20)\d{2})\b")
+_ET_AL_CITE = re.compile(
+    r"\b([A-Z][\w'’-]+)(?:\s+and\s+[A-Z][\w'’-]+)?\s+et\s+al\.?,?\s*\(?"
+    r"((?:19|20)\d{2})"
+)
+_VENUE_CITE = re.compile(
+    r"\b(KDD|RecSys|WWW|NeurIPS|NIPS|ICML|ICLR|SIGIR|WSDM|CIKM|AAAI|ACL|"
+    r"EMNLP|NAACL|CVPR|ICCV|VLDB|SIGMOD|UAI|AISTATS|TheWebConf|arXiv|DLRS)"
+    r"\s*'?((?:19|20)\d{2})\b"
+)
 
 
 def _citation_key(kind: str, match: re.Match[str]) -> str:
@@ -228,8 +247,11 @@ def citations(text: str) -> list[tuple[str, int]]:
     appear; other citations are told apart by their text and the word before the parenthesis.
     """
     seen_positions, distinct = set(), {}
-    for kind, pattern, year_group in (("et_al", _ET_AL_CITE, 2), ("paren", _PAREN_CITE, 3),
-                                      ("venue", _VENUE_CITE, 2)):
+    for kind, pattern, year_group in (
+        ("et_al", _ET_AL_CITE, 2),
+        ("paren", _PAREN_CITE, 3),
+        ("venue", _VENUE_CITE, 2),
+    ):
         for match in pattern.finditer(text):
             if match.start(year_group) in seen_positions:
                 continue
@@ -283,8 +305,9 @@ def blocks(text: str) -> list[str]:
     pseudo-headings, then unindented numbered items; otherwise the rule giving the most.
     """
     lines = text.splitlines()
-    candidates = [[i for i, line in enumerate(lines) if rule.match(line)]
-                  for rule in (_H3, _BOLD_LINE, _TOP_NUMBERED)]
+    candidates = [
+        [i for i, line in enumerate(lines) if rule.match(line)] for rule in (_H3, _BOLD_LINE, _TOP_NUMBERED)
+    ]
     starts = next((c for c in candidates if len(c) >= 2), max(candidates, key=len))
     if not starts:
         return []
@@ -306,26 +329,93 @@ def question_segments(text: str) -> list[str]:
     return ["\n".join(lines[start:end]) for start, end in zip(starts, ends, strict=True)]
 
 
-def minutes_table(text: str) -> list[tuple[str, int]]:
-    """(phase, minutes) rows of the first table with a "min…" column, skipping "total" rows.
+# A clock range such as "0–5", "**10-25**" or "0-5 min"; its length is the phase's minutes.
+_CLOCK_RANGE = re.compile(r"^(\d{1,3})\s*(?:-|–|—|to)\s*(\d{1,3})\s*(?:min(?:ute)?s?\.?)?$", re.I)
+_MINUTES_CELL = re.compile(r"^\d{1,3}\s*min(?:ute)?s?\.?$", re.I)
+_NOT_A_NAME = re.compile(r"^(?:#|\d{1,3}[.)]?|\d{1,3}\s*(?:-|–|—|to)\s*\d{1,3}.*|§.*)?$", re.I)
 
-    The first integer of the minutes cell is taken; the phase is the first other cell.
-    """
-    for table in tables(text):
-        column = next((i for i, cell in enumerate(table.header)
-                       if re.search(r"\bmin", cell, re.I)), None)
+
+def _plain(cell: str) -> str:
+    return cell.strip().strip("*_` ").strip()
+
+
+def _clock_minutes(cell: str) -> int | None:
+    match = _CLOCK_RANGE.match(_plain(cell))
+    if not match or int(match.group(2)) <= int(match.group(1)):
+        return None
+    return int(match.group(2)) - int(match.group(1))
+
+
+def _phase_rows(table: Table) -> list[tuple[str, ...]]:
+    return [row for row in table.rows if not any(re.search(r"\btotal\b", c, re.I) for c in row)]
+
+
+def _time_column(table: Table) -> int | None:
+    """The minutes column: a "min…" header, else a column whose cells are mostly clock ranges or "N min"."""
+    minutes = next((i for i, cell in enumerate(table.header) if re.search(r"\bmin", cell, re.I)), None)
+    if minutes is not None:
+        return minutes
+    rows = _phase_rows(table)
+    for column in range(len(table.header)):
+        ranges = sum(
+            1
+            for row in rows
+            if column < len(row)
+            and (_clock_minutes(row[column]) is not None or _MINUTES_CELL.match(_plain(row[column])))
+        )
+        if rows and ranges * 2 > len(rows):
+            return column
+    return None
+
+
+def _row_minutes(cell: str) -> int | None:
+    """A clock range counts its length ("0–5" is 5); otherwise the cell's first integer."""
+    ranged = _clock_minutes(cell)
+    if ranged is not None:
+        return ranged
+    number = re.search(r"\d+", cell)
+    return int(number.group()) if number else None
+
+
+def _time_plan(text: str) -> tuple[int, int, list[tuple[str, int]]] | None:
+    """Where the time-plan table is (first line, end line) and its (phase, minutes) rows."""
+    for start, end, table in _table_spans(text):
+        column = _time_column(table)
         if column is None:
             continue
         phases = []
-        for row in table.rows:
-            if column >= len(row) or any(re.search(r"\btotal\b", c, re.I) for c in row):
-                continue
-            minutes = re.search(r"\d+", row[column])
-            name = next((cell for i, cell in enumerate(row) if i != column), "")
-            if minutes:
-                phases.append((name, int(minutes.group())))
-        return phases
-    return []
+        for row in _phase_rows(table):
+            minutes = _row_minutes(row[column]) if column < len(row) else None
+            names = [
+                _plain(cell)
+                for i, cell in enumerate(row)
+                if i != column and not _NOT_A_NAME.match(_plain(cell))
+            ]
+            if minutes is not None:
+                phases.append((names[0] if names else "", minutes))
+        return start, end, phases
+    return None
+
+
+def minutes_table(text: str) -> list[tuple[str, int]]:
+    """(phase, minutes) rows of the time-plan table, skipping "total" rows.
+
+    The time plan is the first table with a "min…" column or, failing that, a column of clock
+    ranges. Three forms are read: `| Clarify | 5 |` (minutes), `| 0–5 | 5 | Clarify |` (a clock
+    and a minutes column: the minutes column wins) and `| 0-5 min | Clarify |` (a clock range
+    only: its length). The phase is the first cell that is not a number, a range or a § list.
+    """
+    found = _time_plan(text)
+    return found[2] if found else []
+
+
+def without_time_plan(text: str) -> str:
+    """The text without its time-plan table (code inserts it in §1; length checks skip it)."""
+    found = _time_plan(text)
+    if not found:
+        return text
+    lines = text.splitlines()
+    return "\n".join(lines[: found[0]] + lines[found[1] :])
 
 
 # ---------------------------------------------------------------- line measures
@@ -333,8 +423,7 @@ def minutes_table(text: str) -> list[tuple[str, int]]:
 
 def ops_markers(text: str) -> list[str]:
     """List the deployment/ops markers (G5) found in text, each once."""
-    found = [f"```{lang} fence" for lang in fence_languages(text)
-             if lang in lx.OPS_FENCE_LANGUAGES]
+    found = [f"```{lang} fence" for lang in fence_languages(text) if lang in lx.OPS_FENCE_LANGUAGES]
     found += [m.group(0) for p in lx.OPS_PATTERNS for m in re.finditer(p, text)]
     return list(dict.fromkeys(found))
 
@@ -350,8 +439,11 @@ def envelope_line(line: str) -> bool:
     return bool(re.search(r"=|≈|~=", line)) and len(numbers(line)) >= 2
 
 
-_LOSS = re.compile(r"\bL(?:_\w+|_\{[^}]*\})?\s*=|\bloss\w*\s*=|ℒ|\\mathcal\{L\}|[-−]\s*(?:Σ|∑|"
-                   r"\\sum)|\blog\s*\(|\\log\b", re.I)
+_LOSS = re.compile(
+    r"\bL(?:_\w+|_\{[^}]*\})?\s*=|\bloss\w*\s*=|ℒ|\\mathcal\{L\}|[-−]\s*(?:Σ|∑|"
+    r"\\sum)|\blog\s*\(|\\log\b",
+    re.I,
+)
 
 
 def loss_line(line: str) -> bool:
@@ -359,20 +451,19 @@ def loss_line(line: str) -> bool:
     return bool(_LOSS.search(line))
 
 
-_METRIC_SPELLINGS = tuple(s for lex in (lx.OFFLINE_METRICS, lx.ONLINE_METRICS)
-                          for spellings in lex.values() for s in spellings) + ("idcg",)
-
-
-def formula_line(line: str) -> bool:
-    """Tell whether a line is a metric formula: LaTeX, or a metric name = an expression."""
+def formula_line(line: str, metrics: tuple[str, ...] = lx.FORMULA_METRICS) -> bool:
+    """Tell whether a line is a metric formula: LaTeX, or a metric name (from `metrics`) = an expression."""
     latex = re.search(r"\\(?:frac|sum|log|mathbb|text)\b", line)
     formula = re.search(r"=[^=\n]*(?:[/Σ∑×*·+^−]|\blog\b)", line)
-    return bool(latex or (formula and has_term(line, _METRIC_SPELLINGS)))
+    return bool(latex or (formula and has_term(line, metrics)))
 
 
-_COMPARATOR = re.compile(r"(?:[<>≥≤]=?|\b(?:above|below|exceeds?|over|under|outside|more than|"
-                         r"less than|drops? (?:by|below)|rises? (?:by|above)|falls? below)\b)"
-                         r"\s*[~≈]?\s*[-+]?\$?\d", re.I)
+_COMPARATOR = re.compile(
+    r"(?:[<>≥≤]=?|\b(?:above|below|exceeds?|over|under|outside|more than|"
+    r"less than|drops? (?:by|below)|rises? (?:by|above)|falls? below)\b)"
+    r"\s*[~≈]?\s*[-+]?\$?\d",
+    re.I,
+)
 _SIGNAL_SPELLINGS = tuple(s for spellings in lx.MONITORING_SIGNALS.values() for s in spellings)
 
 
@@ -384,8 +475,52 @@ def alert_line(line: str) -> bool:
 _TIMES = re.compile(r"×|✕|÷|\d\s*[*x]\s*\d|(?<=[\w)%])\s+[*x]\s+(?=[\w(~$])")
 
 
-def capacity_line(line: str) -> bool:
-    """Tell whether a line is capacity arithmetic: a product with units and = or ≈."""
-    units = [q for q in quantities(line) if q.units]
-    return bool(_TIMES.search(line) and re.search(r"=|≈|~", line) and len(numbers(line)) >= 2
-                and units)
+def capacity_line(line: str, units: frozenset[str] = UNITS) -> bool:
+    """Tell whether a line is capacity arithmetic: a product with units (from `units`) and = or ≈."""
+    units = [q for q in quantities(line, units) if q.units]
+    return bool(_TIMES.search(line) and re.search(r"=|≈|~", line) and len(numbers(line)) >= 2 and units)
+
+
+# ---------------------------------------------------------------- sentences
+
+_ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|vs|et al|approx|cf|incl|fig)\.", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)*_]*\s+(?=[\"'“‘(*_]*[A-Z0-9§])")
+
+
+def prose_blocks(text: str) -> list[str]:
+    """Paragraphs and list items of running prose: no fences, tables, headings or bold headings.
+
+    A paragraph's wrapped lines are joined, and so are a list item's continuation lines.
+    """
+    blocks: list[str] = []
+    current: list[str] = []
+
+    def close() -> None:
+        if current:
+            blocks.append(" ".join(current))
+            current.clear()
+
+    for line in prose_lines(text):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("|", "#", "<!--")) or _BOLD_LINE.match(line):
+            close()
+            continue
+        item = _LIST_ITEM.match(line)
+        if item:
+            close()
+            current.append(item.group(3).strip())
+        else:
+            current.append(stripped.lstrip("> ").strip())
+    close()
+    return [block for block in blocks if _WORD.search(block)]
+
+
+def sentences(block: str) -> list[str]:
+    """Split one paragraph or list item into sentences (common abbreviations do not end one)."""
+    protected = _ABBREVIATIONS.sub(lambda m: m.group(0)[:-1] + "\0", block.replace("**", ""))
+    return [s.replace("\0", ".").strip() for s in _SENTENCE_END.split(protected) if s.strip()]
+
+
+def sentence_words(sentence: str) -> int:
+    """Words in one sentence, counted as word_count does."""
+    return len(_WORD.findall(sentence))

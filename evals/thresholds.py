@@ -1,6 +1,6 @@
 """Every threshold of the deterministic rubric checks, in one place.
 
-Values marked PROPOSAL come from RUBRIC.md's *P* items and still have to be calibrated on the
+Values marked PROPOSAL are the rubric's proposals and still have to be calibrated on the
 hand-written documents in evals/calibration/ and on real model output. evals/rubric.yaml names
 these constants; it never repeats their values.
 """
@@ -26,13 +26,19 @@ BUDGET_TOLERANCE = (0.5, 1.6)  # PROPOSAL
 # §1 interview overview.
 MIN_TIME_TABLE_PHASES = 5  # PROPOSAL
 MAX_CLARIFICATION_SHARE = 0.15  # PROPOSAL
+# §1's prose must read as full sentences, not notes (a length fix once cut it to fragments). A
+# paragraph or list item is a fragment when its longest sentence has fewer than FULL_SENTENCE_WORDS
+# words; tables, headings and bold lead-in lines are not prose.
+MIN_MEDIAN_SENTENCE_WORDS = 8  # PROPOSAL
+FULL_SENTENCE_WORDS = 6  # PROPOSAL
+MAX_FRAGMENT_LINE_SHARE = 1 / 3  # PROPOSAL
 # §2 problem definition.
 MIN_CLARIFYING_QUESTIONS = 5
 MIN_LATENCY_FIGURES_S2 = 1
 MIN_QPS_FIGURES = 1
 MIN_SCALE_FIGURES = 2
-# §3 data and features.
-MIN_FEATURE_GROUPS = 4
+# §3 data and features: how many feature groups are needed is the archetype's
+# (prompts/archetypes/<id>.yaml, `checks.min_feature_groups`).
 # §4 model design.
 MIN_ARCHITECTURES = {"E5": 3, "E6": 4, "E7": 6, "E8": 7}  # PROPOSAL
 MIN_FUNNEL_STAGES = 3
@@ -49,7 +55,7 @@ MIN_ARROWS = 4
 MIN_COMPONENTS = 4
 # §8 monitoring.
 MIN_MONITORING_SIGNALS = 4
-MIN_ALERT_THRESHOLDS = 2  # PROPOSAL: RUBRIC asks for "numeric alert thresholds" (plural).
+MIN_ALERT_THRESHOLDS = 2  # PROPOSAL: the rubric asks for "numeric alert thresholds" (plural).
 # §10 advanced topics and citations, counted across the document.
 MIN_ADVANCED_TOPICS = {"E5": 3, "E6": 4, "E7": 5, "E8": 6}
 MIN_CITATIONS = {"E5": 2, "E6": 3, "E7": 5, "E8": 6}  # PROPOSAL
@@ -63,10 +69,10 @@ QUESTIONS_BY_DURATION = {45: 10, 60: 12, 90: 15}  # PROPOSAL
 MIN_ANSWER_SHARE = 0.8
 # Median words of an expected answer: a one-word "yes" is not an answer an interviewer can use.
 MIN_ANSWER_WORDS = 12  # PROPOSAL
-# Focus-area vocabulary each focus section must use itself (the ×1.5 sections of RUBRIC.md).
+# Focus-area vocabulary each focus section must use itself (the sections weighted ×1.5).
 MIN_FOCUS_SECTION_KEYWORDS = 2  # PROPOSAL
 
-# Scoring (RUBRIC.md): per section D pass-rate × 0.4 + J yes-rate × 0.6; focus sections ×1.5.
+# Scoring (evals/rubric.yaml): per section D pass-rate × 0.4 + J yes-rate × 0.6; focus sections ×1.5.
 DETERMINISTIC_WEIGHT = 0.4
 JUDGE_WEIGHT = 0.6
 FOCUS_SECTION_WEIGHT = 1.5
@@ -104,9 +110,7 @@ def _check_duration(duration: int) -> int:
 
 def min_deep_dives(duration: int, seniority: str) -> int:
     """Deep dives §11 needs: the duration's base plus the level bonus."""
-    return DEEP_DIVES_BY_DURATION[_check_duration(duration)] + DEEP_DIVE_LEVEL_BONUS[
-        _check_level(seniority)
-    ]
+    return DEEP_DIVES_BY_DURATION[_check_duration(duration)] + DEEP_DIVE_LEVEL_BONUS[_check_level(seniority)]
 
 
 def budget_bounds(target_words: int) -> tuple[int, int]:

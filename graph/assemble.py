@@ -59,8 +59,10 @@ def heading(number: int) -> str:
 
 def assemble_markdown(front_matter: dict[str, Any], title: str, bodies: dict[int, str]) -> str:
     """Join front matter, title and the twelve section bodies (already with their extras)."""
-    meta = yaml.safe_dump(front_matter, sort_keys=False, allow_unicode=True, width=1000).strip()
-    parts = [f"---\n{meta}\n---", f"# {title}"]
+    parts = [f"# {title}"]
+    if front_matter:  # the critic's draft has none: an empty "---{}---" block only confuses it
+        meta = yaml.safe_dump(front_matter, sort_keys=False, allow_unicode=True, width=1000).strip()
+        parts.insert(0, f"---\n{meta}\n---")
     for number in range(1, 13):
         parts.append(f"{heading(number)}\n\n{bodies.get(number, '').strip()}")
     return "\n\n".join(parts) + "\n"

@@ -37,10 +37,15 @@ def collect(state: DocState, runtime: Runtime[RunContext]) -> dict:
 
 
 def after_collect(state: DocState, runtime: Runtime[RunContext]) -> list[Send] | str:
-    """Re-send missing sections once (again after a resume); otherwise go on to critique."""
+    """Re-send missing sections once (again after a resume); otherwise verify, then critique."""
     missing = missing_sections(state)
     if not missing:
-        return "critique"
+        if not runtime.context.verify:
+            return "critique"
+        round_, wanted = expected_round(state)
+        from mlsd.graph.verify import verify_tasks
+
+        return verify_tasks(state, round_, sorted(wanted)) or "critique"
     runtime.context.resent.update(missing)
     round_, fixes = expected_round(state)
     previous = {}

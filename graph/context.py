@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from mlsd.clock import utc_now
 from mlsd.llm.models import ChatFactory
 
 
@@ -21,7 +22,7 @@ class RunContext:
     max_revisions: int = 2
     force: bool = False
     path_suffix: str = ""
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    now: datetime = field(default_factory=utc_now)
     # Bounds in-flight writer calls (None = all twelve at once); created inside the run's loop.
     writer_slots: asyncio.Semaphore | None = None
     # The deterministic checks (evals.checks.check_document); injectable so tests can isolate the LLM critic.
@@ -30,3 +31,7 @@ class RunContext:
     resent: set[int] = field(default_factory=set)
     # A batch's graph.plan_reuse.PlanLibrary: variants of one record reuse its first plan (None: off).
     plan_library: object | None = None
+    # The archetype forced with --archetype (None: the archetype step chooses it).
+    archetype: str | None = None
+    # Run the per-section verifiers after each round of drafts (ARCHITECTURE.md, "The graph").
+    verify: bool = True

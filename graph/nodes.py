@@ -5,28 +5,23 @@ from __future__ import annotations
 import contextlib
 from dataclasses import asdict
 
+from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from mlsd.agents import briefs
-from mlsd.agents.budgets import (
-    PLANNER_MAX_TOKENS,
-    fit_max_tokens,
-    section_budgets,
-    shrink_note,
-    structured_max_tokens,
-)
-from mlsd.agents.plan import InterviewPlan
-from mlsd.agents.planner import make_plan
-from mlsd.agents.writer import prefix_messages
+from mlsd.agents.archetype import ARCHETYPE_MAX_TOKENS, archetype_messages, choose_archetype
+from mlsd.agents.budgets import PLANNER_MAX_TOKENS, call_budget, message_tokens, section_budgets
+from mlsd.agents.plan import InterviewPlan, plan_schema
+from mlsd.agents.planner import make_plan, planner_messages
+from mlsd.agents.writer import prefix_messages, writer_prefix
 from mlsd.agents.writer import write_section as write_one
 from mlsd.graph.context import RunContext
 from mlsd.graph.state import DocState, WriteTask
 from mlsd.graph.usage import usage_entry
 from mlsd.llm.failures import TRANSIENT
 from mlsd.llm.models import with_trace_fields
-from mlsd.llm.tokens import count_tokens
-from mlsd.prompts import load_catalogue, load_template
+from mlsd.prompts import load_archetype, load_catalogue
 from mlsd.prompts.timeplan import time_plan_for
 from mlsd.records import Params, Record
 
@@ -47,6 +42,39 @@ def prepare(state: DocState) -> dict:
     }
 
 
+async def archetype(state: DocState, runtime: Runtime[RunContext]) -> dict:
+    """Choose the problem archetype (forced by --archetype, else one short classification call).
+
+    The time plan is recomputed with the archetype's phase names; its minutes do not change.
+    """
+    ctx = runtime.context
+    params = Params.model_validate(state["params"])
+    record = Record.model_validate(state["record"])
+    if ctx.archetype:
+        choice, update = {"id": ctx.archetype, "reason": "forced with --archetype", "source": "user"}, {}
+    elif ctx.plan_library is not None:
+        from mlsd.graph.plan_reuse import plan_key
+
+        key = plan_key(record, ctx.models.model_names["planner"])
+        choice, update = await ctx.plan_library.shared_archetype(key, lambda: _classify(record, ctx))
+    else:
+        choice, update = await _classify(record, ctx)
+    slots = time_plan_for(params.duration, params.seniority.value, load_archetype(choice["id"]))
+    return {**update, "archetype": choice, "time_plan": [asdict(s) for s in slots]}
+
+
+async def _classify(record: Record, ctx: RunContext) -> tuple[dict, dict]:
+    """One classification call: the choice and the state update carrying its usage."""
+    messages = archetype_messages(briefs.record_json(record))
+    max_tokens, notes = call_budget(
+        "archetype", ARCHETYPE_MAX_TOKENS, message_tokens(messages), ctx.models.context_length
+    )
+    answer, raw = await choose_archetype(ctx.models.chat("planner", max_tokens), messages)
+    choice = {"id": answer.archetype, "reason": answer.reason, "source": "planner"}
+    name = ctx.models.model_names["planner"]
+    return choice, {"usage": [usage_entry("archetype", name, raw)], "notes": notes}
+
+
 async def plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
     """Ask the planner for framing, the shared fact sheet and key points; build the writer prefix."""
     ctx = runtime.context
@@ -59,19 +87,23 @@ async def plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
 
 async def _fresh_plan(state: DocState, ctx: RunContext) -> dict:
     record, params = Record.model_validate(state["record"]), Params.model_validate(state["params"])
-    values = briefs.planner_values(record, params)
-    prompt_tokens = count_tokens(load_template("planner").render(**values))
+    chosen = state["archetype"]
+    values = briefs.planner_values(record, params, load_archetype(chosen["id"]))
+    messages = planner_messages(values)
     context = ctx.models.context_length
-    max_tokens = fit_max_tokens(structured_max_tokens(PLANNER_MAX_TOKENS, context), prompt_tokens, context)
-    result, raw = await make_plan(ctx.models.chat("planner", max_tokens), **values)
-    system, user = load_template("writer_system").render_pair(
-        **briefs.writer_prefix_values(record, params, result)
+    max_tokens, notes = call_budget(
+        "plan", PLANNER_MAX_TOKENS, message_tokens(messages), context, structured=True
     )
+    result, raw = await make_plan(ctx.models.chat("planner", max_tokens), messages, plan_schema(context))
+    result = InterviewPlan.model_validate(
+        {**result.model_dump(), "archetype": chosen["id"], "archetype_reason": chosen["reason"]}
+    )
+    system, user = writer_prefix(briefs.writer_prefix_values(record, params, result))
     return {
         "plan": result.model_dump(mode="json"),
         "writer_prefix": [system, user],
         "usage": [usage_entry("plan", ctx.models.model_names["planner"], raw)],
-        "notes": shrink_note("plan", PLANNER_MAX_TOKENS, max_tokens, context),
+        "notes": notes,
     }
 
 
@@ -107,10 +139,12 @@ async def write_section(task: WriteTask, runtime: Runtime[RunContext]) -> dict:
     if round_ > 0:
         brief = briefs.revision_brief(brief, task["previous"], task["fixes"])
     prefix = prefix_messages(*task["writer_prefix"])
-    prompt_tokens = count_tokens("".join(task["writer_prefix"]) + brief)
-    context = ctx.models.context_length
-    max_tokens = fit_max_tokens(budget["max_tokens"], prompt_tokens, context)
-    notes = shrink_note(f"§{number} round {round_}", budget["max_tokens"], max_tokens, context)
+    max_tokens, notes = call_budget(
+        f"§{number} round {round_}",
+        budget["max_tokens"],
+        message_tokens([*prefix, HumanMessage(brief)]),
+        ctx.models.context_length,
+    )
     model = with_trace_fields(ctx.models.chat("writer", max_tokens), section=number, round=round_)
     slots = ctx.writer_slots or contextlib.nullcontext()
     try:

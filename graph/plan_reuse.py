@@ -15,15 +15,15 @@ import json
 import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import closing
-from datetime import UTC, datetime
 from pathlib import Path
 
 from mlsd.agents import briefs
-from mlsd.agents.budgets import PLANNER_MAX_TOKENS, fit_max_tokens, shrink_note, structured_max_tokens
-from mlsd.agents.level_planner import combine, make_level_plan
+from mlsd.agents.budgets import PLANNER_MAX_TOKENS, call_budget, message_tokens
+from mlsd.agents.level_planner import combine, level_planner_messages, make_level_plan
 from mlsd.agents.plan import InterviewPlan
+from mlsd.agents.writer import writer_prefix
+from mlsd.clock import stamp
 from mlsd.graph.usage import usage_entry
-from mlsd.llm.tokens import count_tokens
 from mlsd.prompts import load_template
 from mlsd.records import Params, Record
 
@@ -48,6 +48,7 @@ class PlanLibrary:
         # The caller opened RunStore(runs_db) first, which created the shared_plans table.
         self.path = Path(runs_db)
         self._planning: dict[str, asyncio.Future] = {}
+        self._archetypes: dict[str, asyncio.Future] = {}
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -62,7 +63,7 @@ class PlanLibrary:
 
     def store(self, key: str, run_id: str, plan: dict) -> None:
         """Keep the first plan made for key; later ones do not replace it."""
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        now = stamp(precise=True)
         with closing(self._connect()) as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO shared_plans (plan_key, run_id, plan, created_at) VALUES (?, ?, ?, ?)",
@@ -80,6 +81,23 @@ class PlanLibrary:
                 self._planning[key] = asyncio.get_running_loop().create_future()
                 return None
             await asyncio.shield(planning)  # then look again: it stored a plan, or it failed
+
+    async def shared_archetype(self, key: str, choose: Callable[[], Awaitable[tuple[dict, dict]]]):
+        """(choice, update): the archetype of a stored plan, else one classification per key.
+
+        The first variant asks; the others wait for its answer and get it with an empty update, so
+        the usage of the call is counted once.
+        """
+        found = self.stored(key)
+        if found and found[1].archetype:
+            plan = found[1]
+            return {"id": plan.archetype, "reason": plan.archetype_reason, "source": "planner"}, {}
+        asked = self._archetypes.get(key)
+        if asked is None:
+            self._archetypes[key] = asyncio.ensure_future(choose())
+            return await asyncio.shield(self._archetypes[key])
+        choice, _update = await asyncio.shield(asked)
+        return choice, {}
 
     def release(self, key: str) -> None:
         """The planning variant is done (stored or failed): wake the variants waiting on it."""
@@ -111,7 +129,7 @@ async def plan_with_library(state: dict, ctx, fresh_plan: Callable[[], Awaitable
 async def _level_plan(state: dict, ctx, source: str, shared: InterviewPlan) -> dict:
     record, params = Record.model_validate(state["record"]), Params.model_validate(state["params"])
     values = {
-        **briefs.planner_values(record, params),
+        **briefs.planner_values(record, params, briefs.plan_archetype(shared)),
         "framing": shared.framing,
         "ml_objective": shared.ml_objective,
         "fact_sheet": briefs.fact_sheet(shared),
@@ -119,19 +137,17 @@ async def _level_plan(state: dict, ctx, source: str, shared: InterviewPlan) -> d
             f"- {e.source} → {e.target}" + (f" ({e.label})" if e.label else "") for e in shared.architecture
         ),
     }
-    prompt_tokens = count_tokens(load_template("level_planner").render(**values))
-    context = ctx.models.context_length
-    max_tokens = fit_max_tokens(structured_max_tokens(PLANNER_MAX_TOKENS, context), prompt_tokens, context)
-    level, raw = await make_level_plan(ctx.models.chat("planner", max_tokens), **values)
+    messages = level_planner_messages(values)
+    max_tokens, notes = call_budget(
+        "plan", PLANNER_MAX_TOKENS, message_tokens(messages), ctx.models.context_length, structured=True
+    )
+    level, raw = await make_level_plan(ctx.models.chat("planner", max_tokens), messages)
     usage = [usage_entry("plan", ctx.models.model_names["planner"], raw)]
-    notes = shrink_note("plan", PLANNER_MAX_TOKENS, max_tokens, context) or []
     return _update(record, params, combine(shared, level), usage, notes, source)
 
 
 def _update(record, params, plan: InterviewPlan, usage: list, notes: list, source: str | None) -> dict:
-    system, user = load_template("writer_system").render_pair(
-        **briefs.writer_prefix_values(record, params, plan)
-    )
+    system, user = writer_prefix(briefs.writer_prefix_values(record, params, plan))
     update = {"plan": plan.model_dump(mode="json"), "writer_prefix": [system, user], "usage": usage}
     if source:
         ref = load_template("level_planner").ref

@@ -6,18 +6,25 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from mlsd.agents import briefs
-from mlsd.agents.budgets import CRITIC_MAX_TOKENS, fit_max_tokens, shrink_note, structured_max_tokens
-from mlsd.agents.critic import check_report_markdown, fixes_by_section, review
+from mlsd.agents.budgets import CRITIC_MAX_TOKENS, call_budget, message_tokens
+from mlsd.agents.critic import (
+    accepted_waivers,
+    check_report_markdown,
+    critic_messages,
+    fixes_by_section,
+    review,
+)
 from mlsd.agents.plan import InterviewPlan
+from mlsd.agents.verifier import as_fix
 from mlsd.evals.checks import CheckParams, check_document
 from mlsd.graph.assemble import assemble_markdown, section_body
 from mlsd.graph.context import RunContext
 from mlsd.graph.nodes import write_task
 from mlsd.graph.state import DocState
 from mlsd.graph.usage import usage_entry
+from mlsd.graph.verify import round_findings
 from mlsd.llm.models import with_trace_fields
 from mlsd.llm.tokens import count_tokens
-from mlsd.prompts import load_template
 from mlsd.prompts.timeplan import PhaseSlot
 from mlsd.records import Params, Record
 
@@ -40,10 +47,12 @@ def draft_bodies(state: DocState) -> dict[int, str]:
     return {n: section_body(n, d["markdown"], slots, plan) for n, d in latest_drafts(state["drafts"]).items()}
 
 
-def check_params(record: Record, params: Params) -> CheckParams:
-    """Deterministic-check parameters for this run."""
+def check_params(record: Record, params: Params, archetype: str) -> CheckParams:
+    """Deterministic-check parameters for this run, in its archetype's vocabulary."""
     focus = params.focus_area.value if params.focus_area else None
-    return CheckParams(params.seniority.value, params.duration, focus, record.company_name)
+    return CheckParams(
+        params.seniority.value, params.duration, focus, record.company_name, archetype=archetype
+    )
 
 
 def _fit_document(document: str, room_tokens: int) -> str:
@@ -63,26 +72,31 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
     document = assemble_markdown({}, "Draft", draft_bodies(state))
     words = {b["number"]: b["words"] for b in state["budgets"]}
     checker = ctx.checker or check_document
-    checks = checker(document, check_params(record, params), target_words=words)
     plan = InterviewPlan.model_validate(state["plan"])
+    archetype = briefs.plan_archetype(plan)
+    checks = checker(document, check_params(record, params, archetype.id), target_words=words)
     values = {
         **briefs.common_values(record, params),
+        **briefs.archetype_values(archetype),
         "fact_sheet": briefs.fact_sheet(plan),
         "check_report": check_report_markdown(checks),
         "round": str(round_),
         "max_revisions": str(ctx.max_revisions),
     }
-    template_tokens = count_tokens(load_template("critic").render(**values, document=""))
     context = ctx.models.context_length
     if context:
         # A small context is split: half for the (shortened) draft, half for the verdicts.
+        template_tokens = message_tokens(critic_messages({**values, "document": ""}))
         room = context - template_tokens - max(CRITIC_MAX_TOKENS, context // 2) - 64
         document = _fit_document(document, room)
-    wanted = structured_max_tokens(CRITIC_MAX_TOKENS, context)
-    max_tokens = fit_max_tokens(wanted, template_tokens + count_tokens(document), context)
+    messages = critic_messages({**values, "document": document})
+    max_tokens, notes = call_budget(
+        f"critique round {round_}", CRITIC_MAX_TOKENS, message_tokens(messages), context, structured=True
+    )
     model = with_trace_fields(ctx.models.chat("critic", max_tokens), round=round_)
-    report, raw = await review(model, **values, document=document)
-    fixes = fixes_by_section(report, checks, set(range(1, 13)))
+    report, raw = await review(model, messages)
+    verifier_fixes = {n: [as_fix(f) for f in found] for n, found in round_findings(state, round_).items()}
+    fixes = fixes_by_section(report, checks, set(range(1, 13)), verifier_fixes)
     for number, draft in latest.items():
         if draft["truncated"]:
             fixes.setdefault(number, []).insert(0, TRUNCATED_FIX)
@@ -93,6 +107,8 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
     entry = {
         "round": round_,
         "failed_checks": failed,
+        "waivers": [w.model_dump(mode="json") for w in accepted_waivers(report, checks)],
+        "verifier_findings": sum(len(f) for f in verifier_fixes.values()),
         "report": report.model_dump(mode="json"),
         "flagged": flagged,
     }
@@ -101,7 +117,7 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
         "revision_round": round_,
         "flagged": flagged,
         "usage": [usage_entry("critique", ctx.models.model_names["critic"], raw, None, round_)],
-        "notes": shrink_note(f"critique round {round_}", CRITIC_MAX_TOKENS, max_tokens, context),
+        "notes": notes,
     }
 
 

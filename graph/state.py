@@ -13,10 +13,12 @@ class DocState(TypedDict, total=False):
     params: dict  # seniority, focus_area, duration
     time_plan: list[dict]  # phases with integer minutes summing to the duration (code, not LLM)
     budgets: list[dict]  # per-section words, tokens and max_tokens
+    archetype: dict  # {"id", "reason", "source": "planner" | "user"}
     plan: dict  # the planner's InterviewPlan
     plan_reused_from: str  # run whose framing, facts and architecture this plan reuses (batch only)
     writer_prefix: list[str]  # [system, user]: byte-identical for all twelve writers
     drafts: Annotated[list[dict], operator.add]  # every section draft of every round
+    verifications: Annotated[list[dict], operator.add]  # per section and round: the verifier's findings
     reviews: Annotated[list[dict], operator.add]  # per round: failed checks, critic report, fixes
     failures: Annotated[list[dict], operator.add]  # sections whose writer failed after retries
     notes: Annotated[list[str], operator.add]  # budget changes and other facts for the trace

@@ -1,4 +1,4 @@
-"""The ``mlsd`` command line: one-line errors, exit codes of ARCHITECTURE.md ("Contract"), lazy heavy imports."""
+"""The ``mlsd`` command line: one-line errors, exit codes (ARCHITECTURE.md, "Contract"), lazy imports."""
 
 from __future__ import annotations
 

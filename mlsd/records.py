@@ -53,6 +53,9 @@ class FocusArea(StrEnum):
 
 
 DURATIONS = (45, 60, 90)
+# The one source of the valid levels and focus areas; everything else imports these.
+LEVELS = tuple(s.value for s in Seniority)
+FOCUS_AREAS = tuple(f.value for f in FocusArea)
 
 
 def _clean_text(value: Any, *, single_line: bool, limit: int) -> str:

@@ -8,8 +8,7 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-LEVELS = ("E5", "E6", "E7", "E8")
-FOCUS_AREAS = ("deep_learning", "optimization", "evaluation", "algorithms")
+from mlsd.records import FOCUS_AREAS, LEVELS
 
 
 class _Strict(BaseModel):

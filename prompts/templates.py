@@ -50,8 +50,16 @@ def load_template(name: str) -> PromptTemplate:
 
 
 TEMPLATE_NAMES = (
-    "planner", "writer_system", "section_brief", "revision_brief", "critic",
-    "judge", "judge_pairwise", "single_shot",
+    "archetype",
+    "planner",
+    "writer_system",
+    "section_brief",
+    "revision_brief",
+    "critic",
+    "verifier",
+    "judge",
+    "judge_pairwise",
+    "single_shot",
 )
 
 

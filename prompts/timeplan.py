@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlsd.prompts.archetypes import Archetype, load_archetype
 from mlsd.prompts.catalogue import Catalogue, load_catalogue
 
 
@@ -28,14 +29,36 @@ def _largest_remainder(weights: list[float], total: int) -> list[int]:
     return minutes
 
 
-def time_plan_for(duration: int, level: str, catalogue: Catalogue | None = None) -> list[PhaseSlot]:
-    """Phases with integer minutes for this duration and level; they sum exactly to duration."""
+def time_plan_for(
+    duration: int,
+    level: str,
+    archetype: Archetype | str | None = None,
+    catalogue: Catalogue | None = None,
+) -> list[PhaseSlot]:
+    """Phases with integer minutes for this duration and level; they sum exactly to duration.
+
+    With an archetype (or its id), phases it renames in `phase_names` carry its wording; the
+    weights and level shifts are always looked up by the catalogue's own phase names.
+    """
     cat = catalogue or load_catalogue()
+    names = _phase_names(archetype)
     shift = cat.level_phase_shift.get(level, {})
     active = [p for p in cat.phases if p.weights.get(duration, 0) > 0]
     weights = [p.weights[duration] * shift.get(p.name, 1.0) for p in active]
     minutes = _largest_remainder(weights, duration)
-    return [PhaseSlot(p.name, m, p.sections, p.goal) for p, m in zip(active, minutes, strict=True) if m > 0]
+    return [
+        PhaseSlot(names.get(p.name, p.name), m, p.sections, p.goal)
+        for p, m in zip(active, minutes, strict=True)
+        if m > 0
+    ]
+
+
+def _phase_names(archetype: Archetype | str | None) -> dict[str, str]:
+    if archetype is None:
+        return {}
+    if isinstance(archetype, str):
+        archetype = load_archetype(archetype)
+    return archetype.phase_names
 
 
 def time_plan_table(slots: list[PhaseSlot]) -> str:

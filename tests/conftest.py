@@ -7,7 +7,7 @@ import socket
 from collections.abc import Callable, Iterator
 
 import pytest
-from stub_server import Responder, StubServer
+from helpers.stub_server import Responder, StubServer
 
 # Settings a developer may have exported; each would make a test depend on their machine
 # (a real key or endpoint, another model, LangSmith tracing, or a proxy between the client

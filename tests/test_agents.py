@@ -3,9 +3,9 @@
 import asyncio
 
 import pytest
-from fake_chat import FakeReply, ScriptedChatModel
+from helpers.fake_chat import FakeReply, ScriptedChatModel
+from helpers.scripted import critic_json, plan_json
 from langchain_core.messages import HumanMessage
-from scripted import critic_json, plan_json
 
 from mlsd.agents.critic import CriticReport, fixes_by_section
 from mlsd.agents.plan import InterviewPlan

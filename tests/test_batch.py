@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from scripted import plan_json
-from stub_agents import agents
-from stub_server import StubReply
+from helpers.scripted import plan_json
+from helpers.stub_agents import agents
+from helpers.stub_server import StubReply
 from typer.testing import CliRunner
 
 from mlsd.cli import app
@@ -97,7 +97,8 @@ def test_six_records_two_levels_with_faults_on_a_fifth_of_requests(cli):
     assert result.exit_code == 0, result.output
     docs = saved(cli.out)
     assert len(docs) == 12
-    assert sum(faults.faults.values()) >= len(server.requests) // 6  # faults really happened
+    # Every fifth request faults unless that would fault the same call twice in a row: ≥ 1 in 8.
+    assert sum(faults.faults.values()) >= len(server.requests) // 8  # faults really happened
     for key, attempts in faults.attempts.items():
         assert attempts == 1 + faults.faults[key], "a call was repeated beyond its retries"
     # One full plan per company × topic; the other level reused its framing and facts.
@@ -160,7 +161,8 @@ def test_cost_cap_stops_starting_new_documents(cli, tmp_path):
     records = tmp_path / "four.jsonl"
     records.write_text("".join(TOPICS.read_text().splitlines(keepends=True)[:4]))
     server = cli.start(fixed_usage(batch_agents()))
-    # gpt-4.1-mini: 1,000 × $0.40/M + 500 × $1.60/M = $0.0012 per call; 14 calls per document.
+    # gpt-4.1-mini: 1,000 × $0.40/M + 500 × $1.60/M = $0.0012 per call; 28 calls per document
+    # (archetype, plan, plan verifier, 12 writers, 12 verifiers, critique).
     args = [
         records,
         "--out-dir",
@@ -172,10 +174,10 @@ def test_cost_cap_stops_starting_new_documents(cli, tmp_path):
         "--concurrency",
         "1",
     ]
-    result = cli(*args, "--max-cost", "0.025")
+    result = cli(*args, "--max-cost", "0.05")
     assert result.exit_code == 0, result.output
-    assert len(saved(cli.out)) == 2  # $0.0168 after one (< cap), $0.0336 after two (≥ cap)
-    assert len(server.requests) == 28
+    assert len(saved(cli.out)) == 2  # $0.0336 after one (< cap), $0.0672 after two (≥ cap)
+    assert len(server.requests) == 56
     assert "cost cap" in result.output and "2 document(s) not started" in result.output
     assert "not started" in result.output
     rest = cli(*args)

@@ -6,7 +6,7 @@ import signal
 import time
 from collections import Counter
 
-from crash import start, wait_for
+from helpers.crash import start, wait_for
 from test_batch import TOPICS, batch_agents, request_key
 
 KEY = "sk-batchkill-SECRET-7"
@@ -72,10 +72,10 @@ def test_sigkill_mid_batch_then_rerun_skips_and_resumes(stub, tmp_path):
     again = server.requests[seen:]
     by_topic = Counter(topic_of(r) for r in again)
     assert by_topic[topics[0]] == 0  # saved before the kill: skipped, no call
-    for topic in topics[1:3]:  # resumed: only the hung section 5 and the critic
+    for topic in topics[1:3]:  # resumed: only the hung section 5, the round's verifiers and the critic
         calls = [r for r in again if topic_of(r) == topic]
-        assert sorted(str(r.schema_name) for r in calls) == ["CriticReport", "None"]
+        assert sorted(str(r.schema_name) for r in calls) == ["CriticReport", "None", *["Verification"] * 12]
         assert "# Section brief: 5." in next(r for r in calls if r.schema_name is None).last_user_text
-    assert by_topic[topics[3]] == 14
+    assert by_topic[topics[3]] == 28  # archetype, plan, plan verifier, 12 writers, 12 verifiers, critic
     repeated = [k for k in (request_key(r) for r in again) if finished_before[k]]
     assert repeated == []

@@ -30,5 +30,6 @@ def test_perf_benchmark_quick_run_writes_its_report(tmp_path):
         "help_s",
     ):
         assert key in report
-    assert report["tokens"]["calls"] == 17  # plan, 12 writers, critique, 2 rewrites, critique
+    # archetype, plan, plan verifier, 12 writers, 12 verifiers, critique, 2 rewrites, 2 verifiers, critique
+    assert report["tokens"]["calls"] == 33
     assert 0 < report["writer_prefix_share"] < 1

@@ -7,6 +7,7 @@ from pathlib import Path
 from string import Template
 
 import pytest
+
 from mlsd.prompts import load_catalogue, load_template
 from mlsd.prompts.catalogue import FOCUS_AREAS, LEVELS
 from mlsd.prompts.templates import TEMPLATE_NAMES, template_versions
@@ -30,21 +31,27 @@ TITLES = (
 
 # Each template's variables: exactly these, no more, no fewer.
 TEMPLATE_VARIABLES = {
+    "archetype": {"record_json", "archetype_menu"},
     "planner": set(
-        "record_json seniority level_profile duration focus time_plan section_outline".split()
+        "record_json seniority level_profile duration focus time_plan section_outline"
+        " archetype_name archetype_guide".split()
     ),
     "writer_system": set(
         "record_json seniority level_profile duration focus framing fact_sheet plan_outline"
-        " time_plan".split()
+        " time_plan archetype_name archetype_guide_short".split()
     ),
     "section_brief": set(
         "number title seed_focus bullets seed_criteria level_criteria must_include"
-        " focus_emphasis key_points avoid target_words seniority".split()
+        " archetype_points focus_emphasis key_points avoid target_words seniority".split()
     ),
     "revision_brief": {"section_brief", "previous_draft", "fixes"},
     "critic": set(
         "record_json seniority level_profile duration focus fact_sheet check_report document"
-        " round max_revisions".split()
+        " round max_revisions archetype_name archetype_summary".split()
+    ),
+    "verifier": set(
+        "record_json seniority fact_sheet plan_outline section_number section_title section_text"
+        " deterministic_findings".split()
     ),
     "judge": set("record_json seniority duration focus document scope questions".split()),
     "judge_pairwise": set("record_json seniority duration focus document_a document_b".split()),

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from mlsd.evals.checks import SECTION_TITLES, time_table_minutes
-from stub_agents import agents
-from stub_server import StubReply
+from helpers.stub_agents import agents
+from helpers.stub_server import StubReply
 from typer.testing import CliRunner
 
 from mlsd.cli import app
+from mlsd.evals.checks import SECTION_TITLES, time_table_minutes
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "examples" / "meta-news-feed.json"
 KEY = "sk-cli-SECRET-abcdef"

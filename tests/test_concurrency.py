@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from crash import DocumentWatcher, environment, start
-from reliability import EXAMPLE, KEY, leak_scan, record  # noqa: F401
-from stub_agents import agents
+from helpers.crash import DocumentWatcher, environment, start
+from helpers.reliability import EXAMPLE, KEY, leak_scan, record  # noqa: F401
+from helpers.stub_agents import agents
 
 pytestmark = pytest.mark.usefixtures("leak_scan")
 
@@ -24,7 +24,7 @@ def slow_team():
 
 
 def _sections():
-    from scripted import plan_json
+    from helpers.scripted import plan_json
 
     return plan_json()["sections"]
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from crash import Checkpoints, DocumentWatcher, Team, environment, kill, start, stray_files, wait_for
-from reliability import EXAMPLE, KEY, leak_scan, record  # noqa: F401
-from stub_server import StubReply
+from helpers.crash import Checkpoints, DocumentWatcher, Team, environment, kill, start, stray_files, wait_for
+from helpers.reliability import EXAMPLE, KEY, leak_scan, record  # noqa: F401
+from helpers.stub_server import StubReply
 
 pytestmark = pytest.mark.usefixtures("leak_scan")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from reliability import EXAMPLE, KEY, files_under, leak_scan, record  # noqa: F401
-from stub_agents import agents
+from helpers.reliability import EXAMPLE, KEY, files_under, leak_scan, record  # noqa: F401
+from helpers.stub_agents import agents
 from typer.testing import CliRunner
 
 import mlsd.paths as paths

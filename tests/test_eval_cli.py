@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from stub_agents import agents
-from stub_server import StubReply
+from helpers.stub_agents import agents
+from helpers.stub_server import StubReply
 from typer.testing import CliRunner
 
 from mlsd.cli import app
@@ -62,7 +62,7 @@ def test_eval_paths_reports_every_document_deterministically(cli):
     result = cli("eval", CALIBRATION, "--format", "json")
     assert result.exit_code == 0, result.output
     docs = {Path(d["path"]).name: d for d in _json(result)["documents"]}
-    assert len(docs) == len(list(Path(CALIBRATION).glob("*.md"))) and not cli.server.requests
+    assert len(docs) == len(list(Path(CALIBRATION).rglob("*.md"))) and not cli.server.requests
     assert docs["weak_e5_45_airbnb_search_infra.md"]["score"]["gates_failed"] == [
         "G4_placeholders",
         "G5_no_deployment",

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from faults import CRITIC, PLANNER, TRANSIENT_FAULTS, WRITER, FaultInjector
-from reliability import EXAMPLE, KEY, leak_scan, record, record_faults  # noqa: F401
-from stub_agents import agents, brief_number
-from stub_server import StubReply
+from helpers.faults import CRITIC, PLANNER, TRANSIENT_FAULTS, WRITER, FaultInjector
+from helpers.reliability import EXAMPLE, KEY, leak_scan, record, record_faults  # noqa: F401
+from helpers.stub_agents import agents, brief_number
+from helpers.stub_server import StubReply
 from typer.testing import CliRunner
 
 from mlsd.cli import app
@@ -208,7 +208,9 @@ def _checkpoints(home: Path) -> int:
 
 
 @pytest.mark.parametrize(
-    ("target", "resent"), [("writer", [None, "CriticReport"]), ("critic", ["CriticReport"])]
+    ("target", "resent"),
+    # the failed writer, then the round's verifiers (they run once every section is drafted)
+    [("writer", [None, *["Verification"] * 12, "CriticReport"]), ("critic", ["CriticReport"])],
 )
 def test_a_provider_that_stays_down_leaves_no_document_and_a_resumable_run(
     generate, monkeypatch, target, resent

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import typer.main
 import typer.testing
+from helpers.reliability import KEY, files_under, leak_scan, record, secrets_in  # noqa: F401
+from helpers.stub_agents import agents
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability import KEY, files_under, leak_scan, record, secrets_in  # noqa: F401
-from stub_agents import agents
 from typer.testing import CliRunner
 
 from mlsd.cli import app

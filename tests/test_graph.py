@@ -7,11 +7,11 @@ import httpx
 import openai
 import pytest
 import yaml
-from fake_chat import FakeModelFactory, FakeReply, ScriptedChatModel
-from mlsd.graph.builder import build_graph
-from scripted import critic_json, plan_json, section_body, section_number
+from helpers.fake_chat import FakeModelFactory, FakeReply, ScriptedChatModel
+from helpers.scripted import critic_json, plan_json, section_body, section_number
 
 from mlsd.errors import ModelCallError
+from mlsd.graph.builder import build_graph
 from mlsd.records import Params, validate_record
 from mlsd.runs.runner import RunRequest, run_document
 
@@ -92,7 +92,8 @@ def test_full_run_writes_twelve_sections_in_order(tmp_path):
     meta = front_matter(text)
     assert meta["company"] == "Meta" and meta["seniority"] == "E7" and meta["duration"] == "60min"
     assert meta["run_id"] == outcome.run_id
-    assert meta["tokens"]["calls"] == 14  # plan + 12 writers + 1 critique
+    # archetype, plan, plan verifier, 12 writers, 12 verifiers, critique
+    assert meta["tokens"]["calls"] == 28
     assert "```mermaid" in text and "| **Total** | **60** |" in text
     assert len(models.roles["writer"].calls) == 12
 

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from fake_chat import ScriptedChatModel
+from helpers.fake_chat import ScriptedChatModel
 
 from mlsd.agents.judge import (
     JudgeInput,
@@ -134,3 +134,26 @@ def test_wilson_interval_matches_known_values():
     low, high = wilson_interval(8, 10)
     assert (round(low, 3), round(high, 3)) == (0.490, 0.943)
     assert wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_the_judge_asks_in_the_archetypes_words_and_names_the_archetype():
+    risk = JudgeInput(
+        {"company_name": "PayPal", "ml_topic": "Account Takeover Detection"}, "E7", 60, None, "risk"
+    )
+    model = ScriptedChatModel([answer_all(QUOTE)])
+    asyncio.run(judge_section(model, TEXT, risk, 3))
+    system, user = model.calls[0][0].content, model.calls[0][-1].content
+    assert '"archetype": "Risk & integrity (risk)"' in system
+    assert "velocity counters" in user and "user–author affinity" not in user
+    feed = ScriptedChatModel([answer_all(QUOTE)])
+    asyncio.run(judge_section(feed, TEXT, INFO, 3))
+    assert "user–author affinity" in feed.calls[0][-1].content
+    assert set(_asked(model.calls[0])) == {q.id for q in load_rubric().questions_for(3, "E7", None, "risk")}
+
+
+def test_judged_score_asks_in_the_documents_own_archetype():
+    doc = load_document(DOC.parent / "strong_e7_60_paypal_account_takeover.md")
+    model = ScriptedChatModel(default=answer_all("invented sentence that is nowhere in it"))
+    asyncio.run(judged_score(doc, model))
+    asked = "\n".join(call[-1].content for call in model.calls)
+    assert "chargeback" in asked and "clickbait" not in asked

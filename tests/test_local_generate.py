@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from mlsd.evals.checks import SECTION_TITLES, time_table_minutes
 from typer.testing import CliRunner
 
 from mlsd.cli import app
+from mlsd.evals.checks import SECTION_TITLES, time_table_minutes
 from mlsd.settings import choose_endpoint
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "examples" / "meta-news-feed.json"
@@ -116,7 +116,6 @@ def test_full_local_document_at_e5_45(servers, tmp_path):
 @pytest.mark.local_model
 def test_server_is_stopped_after_a_failed_run(servers, tmp_path, monkeypatch):
     import mlsd.graph.nodes as nodes
-
     from mlsd.errors import ModelCallError
 
     async def broken(*_a, **_k):

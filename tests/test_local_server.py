@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mlsd.llm import local_server
 from pydantic import BaseModel, Field
 
+from mlsd.llm import local_server
 from mlsd.llm.local_server import (
     LocalModelUnavailable,
     LocalServer,

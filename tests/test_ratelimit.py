@@ -7,7 +7,7 @@ import random
 import time
 
 import pytest
-from stub_server import StubReply
+from helpers.stub_server import StubReply
 
 from mlsd.llm.models import ModelConfig, OpenAIChatFactory
 from mlsd.llm.ratelimit import RateLimiter, estimate_tokens, reported_tokens, retry_after_seconds

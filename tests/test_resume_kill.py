@@ -5,9 +5,9 @@ import signal
 import time
 from pathlib import Path
 
-from crash import start, wait_for
-from scripted import section_body
-from stub_agents import agents, brief_number, writer_requests
+from helpers.crash import start, wait_for
+from helpers.scripted import section_body
+from helpers.stub_agents import agents, brief_number, writer_requests
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "examples" / "meta-news-feed.json"
 KEY = "sk-kill-SECRET-42"
@@ -56,7 +56,8 @@ def test_sigkill_after_eleven_sections_then_rerun_resumes(stub, tmp_path):
     assert second.returncode == 0, err
     assert "resuming interrupted run" in err
     again = [r for r in server.requests[seen:]]
-    assert [r.schema_name for r in again] == [None, "CriticReport"]
+    # §7's writer, then the round's twelve verifiers (none ran before the kill), then the critic
+    assert [r.schema_name for r in again] == [None, *["Verification"] * 12, "CriticReport"]
     assert brief_number(again[0]) == 7
     assert sum(1 for r in server.requests if r.schema_name == "InterviewPlan") == 1
     saved = Path(out.strip().splitlines()[-1])

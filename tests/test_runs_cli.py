@@ -5,8 +5,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from scripted import critic_json
-from stub_agents import agents
+from helpers.scripted import critic_json
+from helpers.stub_agents import agents
 from typer.testing import CliRunner
 
 from mlsd.cli import app

@@ -6,8 +6,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from scripted import section_body
-from stub_agents import agents
+from helpers.scripted import section_body
+from helpers.stub_agents import agents
 from test_runs_store import REVISE_4_AND_9, generate
 
 from mlsd.runs.html_report import render_html
@@ -30,7 +30,9 @@ def page(stub, tmp_path):
 def test_the_page_is_self_contained_with_one_bar_per_call(stub, tmp_path):
     path, calls = page(stub, tmp_path)
     text = path.read_text()
-    assert text.count('class="bar ') == len(calls) == 17
+    # archetype, plan, plan verifier, 12 writers, 12 verifiers, critique; §4 and §9 rewritten and
+    # verified, critique
+    assert text.count('class="bar ') == len(calls) == 28 + 2 + 2 + 1
     assert not re.search(r"""\b(src|href)\s*=|url\(|@import|<link\b""", text)
     assert HOSTILE not in text and "&lt;script&gt;alert(" in text
     assert "Write the loss as a formula." in text and "revision 1" in text

@@ -4,14 +4,14 @@ import asyncio
 import multiprocessing
 import sqlite3
 
-from scripted import critic_json
-from stub_agents import agents
-from stub_server import StubReply, content_text
+from helpers.scripted import critic_json
+from helpers.stub_agents import agents
+from helpers.stub_server import StubReply, content_text
 from test_stub_e2e import KEY, RECORD
 
-from mlsd.runs import store as store_module
 from mlsd.llm.models import ModelConfig, OpenAIChatFactory
 from mlsd.records import Params, validate_record
+from mlsd.runs import store as store_module
 from mlsd.runs.runner import RunRequest, run_document
 from mlsd.runs.store import RunStore
 
@@ -33,7 +33,9 @@ def generate(server, tmp_path, model="gpt-4.1-mini", max_retries=0, **request):
 def test_one_row_per_request_with_the_servers_token_counts(stub, tmp_path):
     server = stub(agents(critic_replies=[REVISE_4_AND_9]))
     outcome, store, calls = generate(server, tmp_path, max_revisions=1)
-    assert len(calls) == len(server.requests) == 1 + 12 + 1 + 2 + 1
+    # archetype, plan, plan verifier, 12 writers + 12 verifiers, critique; §4 and §9 rewritten and
+    # verified, critique
+    assert len(calls) == len(server.requests) == 1 + 1 + 1 + 12 + 12 + 1 + 2 + 2 + 1
     # The stub counts a quarter token per character of the prompt and of the answer.
     sent = sorted(sum(len(content_text(m.get("content"))) for m in r.messages) // 4 for r in server.requests)
     assert sorted(c["input_tokens"] for c in calls) == sent
@@ -41,8 +43,12 @@ def test_one_row_per_request_with_the_servers_token_counts(stub, tmp_path):
     assert all(c["cost_usd"] is not None and c["cost_usd"] > 0 for c in calls)
     assert all(c["attempt"] == 1 and c["retries"] == 0 and c["error"] is None for c in calls)
     assert {(c["node"], c["role"]) for c in calls} == {
-        ("plan", "planner"), ("write_section", "writer"), ("critique", "critic"),
+        ("archetype", "planner"), ("plan", "planner"), ("check_plan", "verifier"),
+        ("write_section", "writer"), ("verify_section", "verifier"), ("critique", "critic"),
     }  # fmt: skip
+    verified = sorted((c["section"], c["round"]) for c in calls if c["node"] == "verify_section")
+    assert verified == sorted([(n, 0) for n in range(1, 13)] + [(4, 1), (9, 1)])
+    assert all(c["verdicts"] == [] for c in calls if c["node"] == "verify_section")
     writers = [(c["section"], c["round"]) for c in calls if c["node"] == "write_section"]
     assert sorted(writers) == sorted([(n, 0) for n in range(1, 13)] + [(4, 1), (9, 1)])
     critics = [c for c in calls if c["node"] == "critique"]
@@ -97,9 +103,10 @@ def test_a_failed_call_is_recorded_with_its_error(stub, tmp_path):
         pass
     store = RunStore(tmp_path / "home" / "runs.db")
     calls = store.calls(store.get("latest").id)
-    assert len(calls) == len(server.requests) == 1
-    assert "400" in calls[0]["error"] and "[redacted]" in calls[0]["error"] and KEY not in calls[0]["error"]
-    assert calls[0]["cost_usd"] is None
+    assert len(calls) == len(server.requests) == 2  # the archetype step, then the refused plan
+    refused = calls[-1]
+    assert "400" in refused["error"] and "[redacted]" in refused["error"] and KEY not in refused["error"]
+    assert refused["cost_usd"] is None and calls[0]["error"] is None
 
 
 def _insert_many(path: str, writer: int, count: int) -> None:

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from mlsd.agents.single_shot import clean_document, seed_sections
-from stub_server import ScriptedResponder, StubReply
+from helpers.stub_server import ScriptedResponder, StubReply
 from typer.testing import CliRunner
 
+from mlsd.agents.single_shot import clean_document, seed_sections
 from mlsd.cli import app
 from mlsd.llm.models import ModelConfig, OpenAIChatFactory
 from mlsd.records import Params, validate_record

@@ -3,8 +3,8 @@
 import asyncio
 from pathlib import Path
 
-from scripted import critic_json
-from stub_agents import agents, brief_number, writer_requests
+from helpers.scripted import critic_json
+from helpers.stub_agents import agents, brief_number, writer_requests
 
 from mlsd.llm.models import ModelConfig, OpenAIChatFactory
 from mlsd.records import Params, validate_record
@@ -78,12 +78,15 @@ def test_structured_calls_send_json_schema_and_the_key_as_bearer_only(stub, tmp_
     server = stub(agents())
     outcome = generate(server, tmp_path, max_revisions=0)
     structured = [r for r in server.requests if r.schema_name]
-    assert {r.schema_name for r in structured} == {"InterviewPlan", "CriticReport"}
+    names = {r.schema_name for r in structured}
+    assert names == {"ArchetypeChoice", "InterviewPlan", "PlanVerification", "Verification", "CriticReport"}
     for r in structured:
         fmt = r.body["response_format"]
         assert fmt["type"] == "json_schema"
-        # bounded, so a small local model's constrained decoding terminates
-        assert "maxLength" in repr(fmt) and "maxItems" in repr(fmt)
+        # bounded, so a small local model's constrained decoding terminates: every string has a
+        # maxLength and every array a maxItems
+        text = repr(fmt)
+        assert "maxLength" in text and text.count("'array'") <= text.count("maxItems")
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in server.requests)
     assert all(KEY not in repr(r.body) for r in server.requests)
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
@@ -96,5 +99,6 @@ def test_usage_in_front_matter_matches_the_server(stub, tmp_path):
     server = stub(agents())
     outcome = generate(server, tmp_path, max_revisions=0)
     usage = outcome.state["usage"]
-    assert len(usage) == len(server.requests) == 14
+    # archetype, plan, plan verifier, 12 writers + 12 verifiers, critique
+    assert len(usage) == len(server.requests) == 28
     assert all(u["input_tokens"] > 0 and u["output_tokens"] > 0 for u in usage)

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from stub_agents import agents, writer_requests
+from helpers.stub_agents import agents, writer_requests
 from test_stub_e2e import RECORD
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,5 +100,7 @@ def test_langgraph_dev_runs_the_graph_once_against_the_stub(stub, tmp_path):
     assert state.get("output_path"), json.dumps(state)[:2000]
     assert Path(state["output_path"]).is_file()
     assert len(writer_requests(server)) == 12
-    assert {r.schema_name for r in server.requests} == {"InterviewPlan", "CriticReport", None}
+    assert {r.schema_name for r in server.requests} == {
+        "ArchetypeChoice", "InterviewPlan", "PlanVerification", "Verification", "CriticReport", None,
+    }  # fmt: skip
     assert KEY not in log.read_text()

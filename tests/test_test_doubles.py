@@ -12,11 +12,11 @@ import urllib.request
 
 import openai
 import pytest
-from fake_chat import FakeModelFactory, FakeReply, ScriptedChatModel
+from helpers.fake_chat import FakeModelFactory, FakeReply, ScriptedChatModel
+from helpers.stub_server import ScriptedResponder, StubReply, StubServer
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ValidationError
-from stub_server import ScriptedResponder, StubReply, StubServer
 
 
 class InterviewPlan(BaseModel):

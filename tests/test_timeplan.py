@@ -1,4 +1,5 @@
 import pytest
+
 from mlsd.agents.budgets import FOCUS_WEIGHT, WORDS_BY_DURATION, fit_max_tokens, section_budgets
 from mlsd.prompts.timeplan import _largest_remainder, time_plan_for, time_plan_table
 

@@ -13,9 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-LEVELS = ("E5", "E6", "E7", "E8")
-DURATIONS = (45, 60, 90)
-FOCUS = (None, "deep_learning", "optimization", "evaluation", "algorithms")
+from mlsd.records import DURATIONS, FOCUS_AREAS, LEVELS
+
+FOCUS = (None, *FOCUS_AREAS)
 HERE = Path(__file__).parent
 
 

@@ -47,6 +47,8 @@ def batch(
     ] = None,
     force: Annotated[bool, typer.Option(help="Regenerate documents that already exist.")] = False,
     strict: Annotated[bool, typer.Option(help="Abort on any bad input line, before any model call.")] = False,
+    archetype: opt.Archetype = None,
+    verify: opt.Verify = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks and every rate-limit wait.")] = False,
 ) -> None:
     """Generate many documents: records × levels × lengths × focus areas, resumable."""
@@ -54,6 +56,7 @@ def batch(
     from mlsd.runs.batch import plan_jobs
     from mlsd.settings import choose_endpoint
 
+    archetype = opt.checked_archetype(archetype)
     endpoint = choose_endpoint(provider, model, base_url)
     good, bad = read_records(records)
     for item in good:
@@ -83,6 +86,8 @@ def batch(
         "concurrency": concurrency,
         "max_cost": max_cost,
         "max_revisions": max_revisions,
+        "archetype": archetype,
+        "verify": opt.verify_default(verify, endpoint.provider),
         "force": force,
         "writer_concurrency": writer_concurrency,
     }

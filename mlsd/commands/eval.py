@@ -12,13 +12,13 @@ import asyncio
 import contextlib
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
 
+from mlsd.clock import stamp
 from mlsd.commands.common import err_console, one_line_errors
 from mlsd.errors import InputError
 
@@ -108,6 +108,10 @@ def run(
     seniority: Annotated[str | None, typer.Option(help="Override or supply the level.")] = None,
     duration: Annotated[str | None, typer.Option(help="Override or supply the duration.")] = None,
     focus_area: Annotated[str | None, typer.Option(help="Override or supply the focus area.")] = None,
+    archetype: Annotated[
+        str | None,
+        typer.Option(help="Check as this archetype (default: front matter, else inferred and printed)."),
+    ] = None,
     judge: Judge = False,
     format: Annotated[str, typer.Option("--format", help="table, json or md.")] = "table",  # noqa: A002
     min_score: Annotated[float | None, typer.Option(help="Exit 1 if any document scores below.")] = None,
@@ -127,7 +131,13 @@ def run(
     files = find_documents(paths)
     if not files:
         raise InputError("PATH", "no markdown documents found")
-    docs = [load_document(f, seniority, duration, focus_area) for f in files]
+    from mlsd.commands.options import checked_archetype
+
+    archetype = checked_archetype(archetype)
+    docs = [load_document(f, seniority, duration, focus_area, archetype) for f in files]
+    for doc in docs:
+        if doc.archetype_source == "inferred":
+            err_console.print(f"{doc.path.name}: archetype {doc.archetype_note}", markup=False)
     with contextlib.ExitStack() as stack:
         factory = None
         if judge:
@@ -187,7 +197,7 @@ def dataset(
             "provider": endpoint.provider,
             "models": factory.model_names,
             "max_revisions": max_revisions,
-            "started": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "started": stamp(),
         }
         agg = asyncio.run(_run_dataset(rows, folder, meta, factory, endpoint.provider, max_revisions, judge))
     print(json.dumps({"report": str(folder), **{k: agg.get(k) for k in ("documents", "overall_mean")}}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,7 +17,12 @@ from mlsd.errors import InputError
 if TYPE_CHECKING:
     from mlsd.records import Params, Record
 
-STRATEGIES = ("multi-agent", "single-shot")
+# Strategy → (module, function) that runs it; modules load only when their strategy is chosen.
+STRATEGY_RUNNERS = {
+    "multi-agent": ("mlsd.runs.runner", "run_document"),
+    "single-shot": ("mlsd.runs.single_shot", "run_single_shot"),
+}
+STRATEGIES = tuple(STRATEGY_RUNNERS)
 
 
 def _record_and_params(record: str | None, seniority, focus_area, duration) -> tuple[Record, Params]:
@@ -67,11 +73,14 @@ def generate(
             help="Store prompt and answer text in runs.db (env MLSD_NO_LOG_PROMPTS=1 turns it off).",
         ),
     ] = None,
+    archetype: opt.Archetype = None,
+    verify: opt.Verify = None,
     debug: opt.Debug = False,
 ) -> None:
     """Generate one interview-prep document from a JSON record."""
     from mlsd.settings import choose_endpoint, mlsd_home, prompt_logging
 
+    archetype = opt.checked_archetype(archetype)
     endpoint = choose_endpoint(provider, model, base_url)
     roles = {"planner": planner_model, "writer": writer_model, "critic": critic_model}
     if resume:
@@ -83,7 +92,8 @@ def generate(
     if dry_run:
         from mlsd.commands.dry_run import print_dry_run
 
-        print_dry_run(rec, params, endpoint.model if endpoint.provider == "openai" else "local")
+        model_name = endpoint.model if endpoint.provider == "openai" else "local"
+        print_dry_run(rec, params, model_name, archetype, opt.verify_default(verify, endpoint.provider))
         return
     from mlsd.paths import document_path
 
@@ -112,6 +122,8 @@ def generate(
         writer_concurrency=writer_concurrency,
         strategy=strategy,
         log_prompts=prompt_logging(log_prompts),
+        archetype=archetype,
+        verify=opt.verify_default(verify, endpoint.provider),
     )
     import asyncio
 
@@ -120,18 +132,16 @@ def generate(
 
 
 def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
-    from mlsd.records import Params, Record
+    from mlsd.runs.runner import stored_inputs
     from mlsd.runs.store import RunStore
 
-    row = RunStore(home / "runs.db").get(ref)
-    stored = Path(row.out_dir) if row.out_dir else None
-    return Record.model_validate(row.record), Params.model_validate(row.params), stored
+    _run_id, record, params, out_dir = stored_inputs(RunStore(home / "runs.db"), ref)
+    return record, params, out_dir
 
 
 async def _run(request, endpoint, roles, local_model, timeout):
     from mlsd.commands.progress import RunProgress
     from mlsd.llm.models import OpenAIChatFactory
-    from mlsd.runs.runner import run_document
 
     with contextlib.ExitStack() as stack:
         config = opt.model_config(stack, endpoint, roles, local_model, timeout)
@@ -142,9 +152,14 @@ async def _run(request, endpoint, roles, local_model, timeout):
             err_console.print(f"{verb} {run_id}{hint}", markup=False)
 
         progress = stack.enter_context(RunProgress(err_console, live=err_console.is_terminal))
-        if request.strategy == "single-shot":
-            from mlsd.runs.single_shot import run_single_shot as run_document
-        return await run_document(request, OpenAIChatFactory(config), progress, on_start)
+        run = _runner(request.strategy)
+        return await run(request, OpenAIChatFactory(config), progress, on_start)
+
+
+def _runner(strategy: str):
+    """The run function of a strategy, from the table (imported only when chosen)."""
+    module, name = STRATEGY_RUNNERS[strategy]
+    return getattr(importlib.import_module(module), name)
 
 
 def _finish(outcome, strict: bool) -> None:

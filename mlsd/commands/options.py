@@ -22,6 +22,37 @@ WriterConcurrency = Annotated[
     int | None, typer.Option(min=1, help="Writers in flight per document (default: all).")
 ]
 Debug = Annotated[bool, typer.Option(help="Show tracebacks.")]
+Archetype = Annotated[
+    str | None,
+    typer.Option(
+        help="Force the problem archetype: ranking, search, risk, forecasting, perception, "
+        "generative or generic (default: chosen by the planner's archetype step)."
+    ),
+]
+Verify = Annotated[
+    bool | None,
+    typer.Option(
+        "--verify/--no-verify",
+        help="Per-section verifiers after each round (default: on; off on the embedded model).",
+    ),
+]
+
+
+def checked_archetype(archetype: str | None) -> str | None:
+    """The --archetype value, or a one-line input error naming the valid ids."""
+    if archetype is None:
+        return None
+    from mlsd.errors import InputError
+    from mlsd.prompts import ARCHETYPE_IDS
+
+    if archetype not in ARCHETYPE_IDS:
+        raise InputError("--archetype", f"must be one of {', '.join(ARCHETYPE_IDS)} (got {archetype!r})")
+    return archetype
+
+
+def verify_default(verify: bool | None, provider: str) -> bool:
+    """Verifiers run unless turned off; the embedded 135M model cannot check arithmetic, so off there."""
+    return provider != "local" if verify is None else verify
 
 
 def model_config(

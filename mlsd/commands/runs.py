@@ -90,6 +90,15 @@ def _call_line(call: dict) -> str:
     )
 
 
+def _findings_line(round_: int, findings: list[dict]) -> str:
+    if not findings:
+        return f"verifier round {round_}: no errors found"
+    told = "; ".join(
+        f'{f["kind"]}: "{f["quote"]}" → {f["correction"]}' if f.get("quote") else f["kind"] for f in findings
+    )
+    return f"verifier round {round_}: {len(findings)} finding(s) — {told}"
+
+
 def _verdict_line(round_: int, verdict: dict) -> str:
     fixes = "; ".join(verdict.get("fixes") or [])
     mark = "pass" if verdict["verdict"] == "pass" else "REVISE"
@@ -127,6 +136,8 @@ def _tree(report) -> Tree:
             leaf = branch.add(Text(f"round {round_}"))
             for call in (c for c in history.drafts if c["round"] == round_):
                 leaf.add(Text(_call_line(call)))
+            if round_ in history.findings:
+                leaf.add(Text(_findings_line(round_, history.findings[round_])))
             until = rounds[i + 1] if i + 1 < len(rounds) else None
             for judged, verdict in sorted(history.verdicts.items()):
                 if judged >= round_ and (until is None or judged < until):

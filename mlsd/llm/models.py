@@ -20,7 +20,7 @@ class ModelConfig:
     api_key: str | None = field(default=None, repr=False)
     timeout: float = 120.0
     # The OpenAI SDK retries only transient failures (429 honouring Retry-After, 408/409, 5xx,
-    # timeouts, connection errors) and never 400/401/404, which is the policy ARCHITECTURE.md ("Contract") states.
+    # timeouts, connection errors) and never 400/401/404, the policy in ARCHITECTURE.md.
     max_retries: int = 3
     temperature: float | None = 0.4
     role_models: dict[str, str] = field(default_factory=dict)

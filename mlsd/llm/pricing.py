@@ -18,6 +18,12 @@ LOCAL_MODEL_PRICE = (0.0, 0.0, 0.0)
 LOCAL_PREFIX = "local/"
 
 
+def usage_cost(usage: list[dict]) -> float | None:
+    """The cost of a list of usage entries, or None when any of their models has no price."""
+    costs = [cost_usd(u["model"], u["input_tokens"], u["output_tokens"], u["cached_tokens"]) for u in usage]
+    return None if any(c is None for c in costs) else round(sum(costs), 6)
+
+
 def cost_usd(model: str, input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> float | None:
     """Cost of one call, or None when the model's price is unknown."""
     price = PRICES.get(model)

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from mlsd.llm.failures import as_mlsd_error
 from mlsd.llm.models import ChatFactory
-from mlsd.llm.pricing import cost_usd
+from mlsd.llm.pricing import cost_usd, usage_cost
 from mlsd.paths import document_path
 from mlsd.records import Params, Record
 
@@ -68,6 +68,8 @@ class BatchSettings:
     provider: str = "openai"
     reuse_plans: bool = True
     checker: Callable | None = None
+    archetype: str | None = None  # forced for every document; None: each run's archetype step
+    verify: bool = True
 
 
 class BatchListener(Protocol):
@@ -138,8 +140,7 @@ def plan_jobs(records: list, grid: list[Params], out_dir: Path) -> tuple[list[Ba
 
 def _usage_totals(usage: list[dict]) -> tuple[int, float | None]:
     tokens = sum(u["input_tokens"] + u["output_tokens"] for u in usage)
-    costs = [cost_usd(u["model"], u["input_tokens"], u["output_tokens"], u["cached_tokens"]) for u in usage]
-    return tokens, None if any(c is None for c in costs) else round(sum(costs), 6)
+    return tokens, usage_cost(usage)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -203,6 +204,8 @@ class _Batch:
             writer_concurrency=s.writer_concurrency,
             checker=s.checker,
             plan_library=self.library,
+            archetype=s.archetype,
+            verify=s.verify,
         )
         try:
             outcome = await run_document(request, self.make_models(), progress, on_start)

@@ -16,7 +16,7 @@ _CLICK_FIELDS += ("latency_ms", "finish_reason", "retries", "error")
 
 
 def _lane(call: dict) -> str:
-    if call["node"] == "write_section" and call["section"] is not None:
+    if call["node"] in ("write_section", "verify_section") and call["section"] is not None:
         return f"§{call['section']}"
     return call["node"] or call["role"] or "?"
 
@@ -26,7 +26,7 @@ def _bar_class(call: dict) -> str:
         return "err"
     if call["role"] == "planner":
         return "plan"
-    if call["role"] == "critic":
+    if call["role"] in ("critic", "verifier"):
         return "critic"
     return f"r{min(call['round'] or 0, 3)}"
 
@@ -74,6 +74,17 @@ def _legend() -> str:
                    for c, n in items)  # fmt: skip
 
 
+def _findings_html(round_: int, findings: list[dict]) -> str:
+    items = "".join(
+        f"<li>{escape(f['kind'])}"
+        + (f": “{escape(f['quote'])}” → {escape(f['correction'])}" if f.get("quote") else "")
+        + "</li>"
+        for f in findings
+    )
+    told = f"{len(findings)} finding(s)" if findings else "no errors found"
+    return f"<p>verifier round {round_}: {told}</p>" + (f"<ul>{items}</ul>" if items else "")
+
+
 def _verdict_html(round_: int, verdict: dict) -> str:
     css = "pass" if verdict["verdict"] == "pass" else "revise"
     fixes = "".join(f"<li>{escape(f)}</li>" for f in verdict.get("fixes") or [])
@@ -100,6 +111,8 @@ def sections_html(report: RunReport) -> str:
                 )
                 if call["answer"] is not None:
                     body.append(f"<pre>{escape(call['answer'])}</pre>")
+            if round_ in history.findings:
+                body.append(_findings_html(round_, history.findings[round_]))
             for judged, verdict in sorted(history.verdicts.items()):
                 if judged >= round_ and (until is None or judged < until):
                     body.append(_verdict_html(judged, verdict))

@@ -20,6 +20,7 @@ class SectionHistory:
     title: str
     drafts: list[dict] = field(default_factory=list)  # writer calls, oldest first
     verdicts: dict[int, dict] = field(default_factory=dict)  # critic round → {"verdict", "fixes"}
+    findings: dict[int, list[dict]] = field(default_factory=dict)  # verifier round → its findings
 
 
 @dataclass
@@ -65,6 +66,9 @@ class RunReport:
         for call in self.calls:
             if call["node"] == "write_section" and call["section"] in histories:
                 histories[call["section"]].drafts.append(call)
+            if call["role"] == "verifier" and call["section"] in histories and call["round"] is not None:
+                # The last verifier call of a round wins (a repair replaces an invalid answer).
+                histories[call["section"]].findings[call["round"]] = call["verdicts"] or []
         for round_, call in self.critic_rounds().items():
             for verdict in call["verdicts"] or []:
                 if verdict.get("number") in histories:

@@ -10,10 +10,11 @@ import json
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
+from mlsd.clock import utc_now
 from mlsd.errors import OutputConflictError
 from mlsd.graph.context import RunContext
 from mlsd.graph.usage import totals
@@ -44,7 +45,9 @@ class RunRequest:
     checker: Callable | None = None  # deterministic checks; None means evals.checks.check_document
     plan_library: object | None = None  # graph.plan_reuse.PlanLibrary, shared by a batch's variants
     log_prompts: bool = True  # False keeps call metadata but stores no prompt or answer text
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    archetype: str | None = None  # forced archetype id; None lets the archetype step choose
+    verify: bool = True  # per-section verifiers after each round of drafts
+    now: datetime = field(default_factory=utc_now)
 
 
 @dataclass
@@ -93,20 +96,32 @@ def run_lock(home: Path, run_id: str):
 
 
 def recursion_limit(max_revisions: int) -> int:
-    """Steps: prepare, plan, (write, collect, critique) per round, assemble, save; plus re-sends."""
-    return 4 + 3 * (max_revisions + 1) + 2 * (max_revisions + 1) + 4
+    """Graph steps a run may take, with room for re-sends.
+
+    prepare, archetype, plan, check_plan; write, collect, verify and critique per round; assemble,
+    save.
+    """
+    return 6 + 4 * (max_revisions + 1) + 2 * (max_revisions + 1) + 4
+
+
+def stored_inputs(store: RunStore, ref: str) -> tuple[str, Record, Params, Path | None]:
+    """The one reader of a stored run's inputs: its id, record, parameters and output folder."""
+    row = store.get(ref)
+    out_dir = Path(row.out_dir) if row.out_dir else None
+    return row.id, Record.model_validate(row.record), Params.model_validate(row.params), out_dir
 
 
 def resolve_run(store: RunStore, req: RunRequest) -> tuple[str, bool, RunRequest]:
-    """Pick the run id: explicit --resume, an unfinished run for the same key, or a new one."""
+    """Pick the run id: explicit --resume, an unfinished run for the same key, or a new one.
+
+    A resumed run gets a new request carrying the stored inputs; the caller's is never changed.
+    """
     if req.resume_id:
-        row = store.get(req.resume_id)
-        req.record = Record.model_validate(row.record)
-        req.params = Params.model_validate(row.params)
-        req.out_dir = Path(row.out_dir) if row.out_dir else req.out_dir
-        store.mark_running(row.id)
-        return row.id, True, req
-    key = run_key(req.record, req.params, req.strategy)
+        run_id, record, params, out_dir = stored_inputs(store, req.resume_id)
+        store.mark_running(run_id)
+        return run_id, True, replace(req, record=record, params=params, out_dir=out_dir or req.out_dir)
+    # A forced archetype is another document: it must not resume a run that chose its own.
+    key = run_key(req.record, req.params, req.strategy + (f":{req.archetype}" if req.archetype else ""))
     row = None if req.fresh else store.unfinished(key)
     if row:
         store.mark_running(row.id)
@@ -183,6 +198,8 @@ async def _run_locked(
         writer_slots=slots,
         checker=req.checker,
         plan_library=req.plan_library,
+        archetype=req.archetype,
+        verify=req.verify,
     )
     # Added to, not replacing, the callbacks LangChain configures itself (e.g. LangSmith's tracer).
     api_key = getattr(getattr(models, "config", None), "api_key", None)

@@ -7,9 +7,9 @@ import sqlite3
 import threading
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
+from mlsd.clock import stamp
 from mlsd.errors import InputError
 
 MIGRATIONS: list[str] = [
@@ -34,7 +34,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX runs_by_key ON runs (run_key, status);
     """,
-    # 2: one row per LLM request (ARCHITECTURE.md, Contract: "Traces"), and the run's active wall time across resumes.
+    # 2: one row per LLM request (ARCHITECTURE.md), and the run's active wall time across resumes.
     """
     CREATE TABLE calls (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -97,7 +97,7 @@ class RunRow:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(precise=True)
 
 
 class RunStore:

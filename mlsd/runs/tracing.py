@@ -1,4 +1,4 @@
-"""Record every LLM call of a run in the run store, through a LangChain callback handler (ARCHITECTURE.md, Contract: "Traces").
+"""Record every LLM call of a run in the run store through a LangChain callback (ARCHITECTURE.md).
 
 The handler is added to the run's config callbacks, next to whatever LangChain configures itself
 (a LangSmith tracer from its usual environment variables keeps working). Node comes from LangGraph's
@@ -45,6 +45,16 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     return "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content or [])
+
+
+def _findings(answer: str, keep_text: bool) -> list[dict] | None:
+    """A verifier's findings (kind, and with prompt logging the quote, problem and correction)."""
+    try:
+        found = json.loads(answer)["findings"]
+        keys = ("kind", "quote", "problem", "correction") if keep_text else ("kind",)
+        return [{k: str(f.get(k, "")) for k in keys} for f in found]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def _verdicts(answer: str, keep_fixes: bool) -> list[dict] | None:
@@ -130,8 +140,12 @@ class CallRecorder(AsyncCallbackHandler):
         meta = started.meta
         model = started.model or ""
         tokens = [rest.get(k, 0) for k in ("input_tokens", "output_tokens", "cached_tokens")]
-        critic = answer and meta.get("mlsd_role") == "critic"
-        verdicts = _verdicts(answer, self.log_prompts) if critic else None
+        role = meta.get("mlsd_role") if answer else None
+        verdicts = None
+        if role == "critic":
+            verdicts = _verdicts(answer, self.log_prompts)
+        elif role == "verifier":
+            verdicts = _findings(answer, self.log_prompts)
         messages = [
             {"role": _ROLES.get(m.type, m.type), "content": self.redact(_text(m.content))}
             for m in started.messages

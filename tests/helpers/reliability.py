@@ -20,7 +20,7 @@ import pytest
 KEY = "sk-reliab-SECRET-7c1e9d2a5b"
 KEY_SECRET_PART = "SECRET-7c1e9d2a5b"
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "evals" / "datasets" / "examples" / "meta-news-feed.json"
 REPORT = ROOT / "artifacts" / "reliability.json"
 COMMAND = (

@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from faults import CRITIC, PLANNER, as_first_ask
-from scripted import critic_json, plan_json, section_body
-from stub_agents import brief_number
-from stub_server import StubReply, StubRequest, content_text
+from helpers.faults import CRITIC, PLANNER, as_first_ask
+from helpers.scripted import critic_json, plan_json, section_body
+from helpers.stub_agents import brief_number
+from helpers.stub_server import StubReply, StubRequest, content_text
 
 Key = tuple
 _PREVIOUS_ROUND = re.compile(r"Body of section \d+, round (\d+)")
@@ -85,6 +85,14 @@ main()
 
 def call_key(request: StubRequest) -> Key:
     """What a request asks for."""
+    if request.schema_name == "ArchetypeChoice":
+        return ("archetype",)
+    if request.schema_name == "PlanVerification":
+        return ("verify-plan",)
+    if request.schema_name == "Verification":
+        text = "".join(content_text(m.get("content")) for m in request.messages)
+        number = int(re.search(r'<section number="(\d+)"', text).group(1))
+        return ("verify", number, int(re.search(rf"Body of section {number}, round (\d+)", text).group(1)))
     if PLANNER(request):
         return ("plan",)
     if CRITIC(request):
@@ -118,7 +126,11 @@ class Team:
         fault = self.fault(key)
         if fault is not None:
             return fault
-        if key[0] == "plan":
+        if key[0] == "archetype":
+            content = {"archetype": "ranking", "reason": "it ranks posts in a feed"}
+        elif key[0] in ("verify", "verify-plan"):
+            content = {"findings": []}
+        elif key[0] == "plan":
             content = plan_json()
         elif key[0] == "critique":
             content = critic_json()
@@ -141,6 +153,7 @@ class Checkpoints:
     def _open(self):
         if self._graph is None:
             from langgraph.checkpoint.sqlite import SqliteSaver
+
             from mlsd.graph.builder import build_graph
 
             self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)

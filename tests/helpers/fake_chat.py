@@ -86,6 +86,16 @@ class ScriptedChatModel(BaseChatModel):
     """The messages of every call, in the order the calls took their reply."""
     schemas: list[str | None] = Field(default_factory=list)
     """The structured-output schema name of every call (None for plain calls)."""
+    by_schema: dict[str, Any] = Field(
+        default_factory=lambda: {
+            "ArchetypeChoice": {"archetype": "ranking", "reason": "it ranks posts in a feed"},
+            "Verification": {"findings": []},
+            "PlanVerification": {"findings": []},
+        }
+    )
+    """Answers by schema name that bypass the queue (a callable gets the messages)."""
+    schema_calls: list[tuple[str, list[BaseMessage]]] = Field(default_factory=list)
+    """The (schema name, messages) of every call answered from by_schema."""
     raise_like_openai: bool = False
     """Make structured calls fail as ChatOpenAI's json_schema path does, even with
     include_raw: a reply that does not match raises pydantic's ValidationError and
@@ -110,6 +120,14 @@ class ScriptedChatModel(BaseChatModel):
             return len(self.replies)
 
     def _take(self, messages: list[BaseMessage], schema_name: str | None) -> Any:
+        # The archetype step and the verifiers share the planner's and critic's roles; unless a
+        # test scripts them (by_schema), they get a neutral answer and stay out of calls/replies,
+        # so tests about plans, drafts and critiques count only those.
+        if schema_name in self.by_schema:
+            with self._lock:
+                self.schema_calls.append((schema_name, list(messages)))
+            answer = self.by_schema[schema_name]
+            return answer(messages) if callable(answer) else answer
         # One lock covers recording and popping, so calls[i] is the call that got reply i,
         # even when threads (sync graph nodes) or tasks call concurrently.
         with self._lock:

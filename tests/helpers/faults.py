@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from stub_agents import brief_number
-from stub_server import StubReply, StubRequest, content_text
+from helpers.stub_agents import brief_number
+from helpers.stub_server import StubReply, StubRequest, content_text
 
 Match = Callable[[StubRequest], bool]
 

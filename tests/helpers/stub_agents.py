@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from scripted import critic_json, plan_json, section_body
-from stub_server import ScriptedResponder, StubReply
+from helpers.scripted import critic_json, plan_json, section_body
+from helpers.stub_server import ScriptedResponder, StubReply
 
 BRIEF = re.compile(r"# Section brief: (\d+)\.")
 
@@ -34,6 +34,9 @@ def agents(critic_replies=(), critic_default=None, writer_delay=0.0, writer=None
         ScriptedResponder()
         .on_schema("InterviewPlan", default=lambda _r: plan_json())
         .on_schema("CriticReport", *critic_replies, default=critic_default or (lambda _r: critic_json()))
+        .on_schema("ArchetypeChoice", default=lambda _r: {"archetype": "ranking", "reason": "it ranks posts"})
+        .on_schema("Verification", default=lambda _r: {"findings": []})
+        .on_schema("PlanVerification", default=lambda _r: {"findings": []})
         .on_text(r"# Section brief: \d+\.", default=write, name="writer")
     )
 
