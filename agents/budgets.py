@@ -10,7 +10,9 @@ from mlsd.prompts.catalogue import Catalogue, load_catalogue
 
 # Target document length in words. The rubric's minimums are 3,000 / 4,000 / 5,500 words;
 # aiming ~25% above them leaves room for a writer that runs short.
-WORDS_BY_DURATION = {45: 3800, 60: 5000, 90: 6800}
+# Raised after a capable model answered every brief over its target: 12 questions with model
+# answers, or five four-level deep dives, do not fit the old ~500 words.
+WORDS_BY_DURATION = {45: 4200, 60: 5600, 90: 7600}
 TOKENS_PER_WORD = 1.35  # measured on markdown with numbers and tables under o200k_base
 # The rubric weights the focus area's sections ×1.5 (evals/thresholds.py FOCUS_SECTION_WEIGHT).
 FOCUS_WEIGHT = 1.5

@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from helpers.scripted import critic_json  # noqa: E402
 from helpers.stub_agents import agents  # noqa: E402
-from helpers.stub_server import StubServer  # noqa: E402
+from helpers.stub_server import StubServer, content_text  # noqa: E402
 from sim_provider import SimulatedProvider, Timing  # noqa: E402
 
 from mlsd.agents.budgets import section_budgets  # noqa: E402
@@ -51,24 +52,49 @@ def section_text(number: int, round_: int = 0) -> str:
     return (sentence * (words // 14 + 1)).strip()
 
 
+# A verifier answer of realistic length: one finding with its quote, problem and correction.
+FINDING = {
+    "quote": "2B DAU drive ≈230k QPS under a 300 ms p99 budget.",
+    "problem": "2B DAU × 10 requests/day ÷ 86,400 s is ≈ 231k QPS on average; the peak is 3× that, "
+    "so the budget must be sized for ≈ 700k QPS, not the average.",
+    "correction": "2B DAU × 10 requests/day ÷ 86,400 s ≈ 230k QPS on average and ≈ 700k QPS at a 3× peak, "
+    "all under a 300 ms p99 budget.",
+    "kind": "arithmetic",
+}
+
+
 def responder(revise: dict[int, list[str]]):
-    """Planner, writers of budget length, a critic that revises the given sections once."""
-    return agents(critic_replies=[critic_json(revise)], writer=lambda n: section_text(n))
+    """Planner, writers of budget length, a critic revising some sections once.
+
+    The verifiers find one error in those same sections, so both graphs rewrite the same ones.
+    """
+
+    def verifier(request) -> dict:
+        text = "".join(content_text(m.get("content")) for m in request.messages)
+        number = int(re.search(r'<section number="(\d+)"', text).group(1))
+        return {"findings": [FINDING] if number in revise else []}
+
+    return agents(critic_replies=[critic_json(revise)], writer=lambda n: section_text(n), verifier=verifier)
+
+
+PARALLEL = (None, "Verification")  # writers and section verifiers run as fan-outs
 
 
 def critical_path(durations: list[dict]) -> float:
-    """Plan + slowest writer of each round + each critique, from the simulated durations."""
-    total, stage = 0.0, []
+    """Sequential calls + the slowest call of each fan-out (writers, verifiers), simulated."""
+    total, stage, kind = 0.0, [], object()
     for d in sorted(durations, key=lambda d: d["start"]):
-        if d["schema"] is None:
+        if d["schema"] in PARALLEL:
+            if d["schema"] != kind:
+                total, stage, kind = total + max(stage, default=0.0), [], d["schema"]
             stage.append(d["seconds"])
             continue
         total += max(stage, default=0.0) + d["seconds"]
-        stage = []
+        stage, kind = [], object()
     return total + max(stage, default=0.0)
 
 
-def one_document(timing: Timing, concurrency: int | None, revise: dict) -> dict:
+def one_document(timing: Timing, concurrency: int | None, revise: dict, verify: bool = True) -> dict:
     """Generate one document through the real client and graph; return wall time and usage."""
     record, _ = load_record(str(EXAMPLE))
     sim = SimulatedProvider(responder(revise), timing)
@@ -83,6 +109,7 @@ def one_document(timing: Timing, concurrency: int | None, revise: dict) -> dict:
             max_revisions=1,
             writer_concurrency=concurrency,
             checker=lambda *a, **k: [],
+            verify=verify,
         )
         started = time.perf_counter()
         outcome = asyncio.run(run_document(req, OpenAIChatFactory(config)))
@@ -215,6 +242,9 @@ def main() -> None:
     parallel = [one_document(timing, None, revise) for _ in range(repeats)]
     serial = one_document(timing, 1, revise)
     mid = sorted(parallel, key=lambda r: r["wall_s"])[len(parallel) // 2]
+    unverified = sorted(
+        (one_document(timing, None, revise, verify=False) for _ in range(repeats)), key=lambda r: r["wall_s"]
+    )[repeats // 2]
     baseline = single_shot(timing, mid["output_tokens"])
     results = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
@@ -238,6 +268,13 @@ def main() -> None:
                 / cost_usd("gpt-4.1-mini", baseline["input_tokens"], baseline["output_tokens"]),
                 2,
             ),
+        },
+        # The plan check and the per-section verifiers against the same graph without them.
+        "verification": {
+            "wall_ratio": round(mid["wall_s"] / unverified["wall_s"], 2),
+            "input_tokens_ratio": round(mid["input_tokens"] / unverified["input_tokens"], 2),
+            "output_tokens_ratio": round(mid["output_tokens"] / unverified["output_tokens"], 2),
+            "calls": [unverified["calls"], mid["calls"]],
         },
         "input_per_output_token": round(mid["input_tokens"] / mid["output_tokens"], 2),
         "writer_prefix_share": round(mid["writer_prefix_share"], 3),

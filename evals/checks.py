@@ -756,8 +756,6 @@ def _peak_line(line: str) -> bool:
 def _focus_keywords(params: CheckParams) -> tuple[str, ...]:
     if params.focus_keywords is not None or not params.focus_area:
         return params.focus_keywords or ()
-    from mlsd.prompts import load_catalogue  # Loaded lazily: only focus runs need the catalogue.
-
     return load_catalogue().focus_areas[params.focus_area].keywords
 
 
@@ -965,8 +963,6 @@ def focus_sections(focus_area: str | None) -> tuple[int, ...]:
     """The sections a focus area deepens (weighted ×1.5 in scores), from the catalogue."""
     if not focus_area:
         return ()
-    from mlsd.prompts import load_catalogue  # Loaded lazily: only focus runs need the catalogue.
-
     return tuple(load_catalogue().focus_areas[focus_area].sections)
 
 

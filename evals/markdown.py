@@ -1,4 +1,13 @@
-"""Small, forgiving readers for the markdown the checks measure: fences, tables, lists, terms."""
+"""Small, forgiving readers for the markdown the checks measure: structure, terms, numbers, lines.
+
+Block structure (headings, tables, fenced code, list items, paragraphs) comes from markdown-it-py's
+token stream (CommonMark plus GFM tables), so the checks read a document the way a markdown viewer
+renders it: a "#" line inside a fence is code, a setext underline makes a heading, a table after a
+paragraph is a table and an escaped pipe stays inside its cell. Hand-written line rules kept
+drifting from that in corner cases. The measures on single lines (numbers with units, arrows,
+question lines, formula lines, citations) stay regular expressions. YAML front matter is not
+markdown; `split_front_matter` reads it, and the parser sees its lines as blank.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +15,18 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
 from mlsd.evals import lexicon as lx
 from mlsd.evals.lexicon import UNITS, Lexicon
 
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*([\w+-]*)")
+# Block rules only: headings and table cells are read as their raw inline source, so the inline
+# pass (and the joining of its text tokens) would be wasted work.
+_PARSER = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+_FENCE_LANGUAGE = re.compile(r"[\w+-]*")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.S)
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d{1,3}[.)])\s+(.*)$")
-_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _WORD = re.compile(r"\w+(?:['’.\-/]\w+)*%?")
 _NUMBER = re.compile(r"(?<![\w.])[$€£]?\d(?:[\d,]*\d)?(?:\.\d+)?")
 _SUFFIX = re.compile(r"[A-Za-z%$/]+")
@@ -23,19 +36,14 @@ _SEPARATOR = r"[\s\-–—]{0,3}"
 
 @dataclass(frozen=True)
 class Table:
-    """A markdown table: header cells and body rows, cells stripped of outer whitespace."""
+    """A markdown table: header cells and body rows, cells stripped of outer whitespace.
+
+    Rows have as many cells as the header: short rows are padded with "" and extra cells dropped,
+    as GFM renders them.
+    """
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True)
-class ListItem:
-    """One list item line: its indent, whether it is numbered, and its text."""
-
-    indent: int
-    numbered: bool
-    text: str
 
 
 def split_front_matter(markdown: str) -> tuple[str, str]:
@@ -46,43 +54,109 @@ def split_front_matter(markdown: str) -> tuple[str, str]:
     return match.group(0), markdown[match.end() :]
 
 
-def _fence_states(lines: list[str]) -> list[tuple[bool, str, bool]]:
-    """Tell per line: inside a fence (fences included), the fence's info, opens a fence."""
-    states, opener, info = [], "", ""
-    for line in lines:
-        match = _FENCE.match(line)
-        if opener:
-            states.append((True, info, False))
-            if match and match.group(1)[0] == opener[0] and len(match.group(1)) >= len(opener):
-                opener = ""
-        elif match:
-            opener, info = match.group(1), match.group(2).lower()
-            states.append((True, info, True))
-        else:
-            states.append((False, "", False))
-    return states
+@dataclass(frozen=True)
+class _Outline:
+    """The block structure of a text, positions being indices into `text.splitlines()`."""
+
+    lines: tuple[str, ...]
+    fenced: frozenset[int]
+    languages: tuple[str, ...]
+    headings: tuple[tuple[int, int, str], ...]
+    tables: tuple[tuple[int, int, Table], ...]
+    paragraphs: tuple[tuple[str, bool], ...]
+    numbered: tuple[int, ...]
+
+
+def _source(lines: list[str]) -> str:
+    """The text markdown-it parses: `lines` joined by newlines, so that its line maps index them.
+
+    Front matter is blanked out unless it holds a blank line: then the two "---" lines are more
+    likely rules around a paragraph (a section that opens with a rule) and are parsed as such.
+    """
+    front, _ = split_front_matter("\n".join(lines))
+    if front and "\n\n" not in front.strip():
+        masked = len(front.rstrip("\n").split("\n"))
+        lines = [""] * masked + lines[masked:]
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=256)
+def _outline(text: str) -> _Outline:
+    lines = text.splitlines()
+    fenced: set[int] = set()
+    languages, found_headings, found_tables, paragraphs, numbered = [], [], [], [], []
+    lists: list[str] = []
+    tokens = _PARSER.parse(_source(lines))
+    for at, token in enumerate(tokens):
+        kind, span = token.type, token.map
+        if kind == "fence" and span:
+            fenced.update(range(span[0], span[1]))
+            languages.append(_FENCE_LANGUAGE.match(token.info.strip()).group(0).lower())
+        elif kind == "heading_open" and span:
+            text_of = tokens[at + 1].content.replace("\n", " ")
+            found_headings.append((span[0], int(token.tag[1:]), text_of))
+        elif kind == "paragraph_open":
+            paragraphs.append((tokens[at + 1].content, at > 0 and tokens[at - 1].type == "list_item_open"))
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append(kind)
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open" and span and token.level == 1 and lists[-1] == "ordered_list_open":
+            numbered.append(span[0])
+        elif kind == "table_open" and span:
+            found_tables.append((span[0], span[1], _table_at(tokens, at)))
+    return _Outline(
+        tuple(lines),
+        frozenset(fenced),
+        tuple(languages),
+        tuple(found_headings),
+        tuple(found_tables),
+        tuple(paragraphs),
+        tuple(numbered),
+    )
+
+
+def _table_at(tokens: list[Token], start: int) -> Table:
+    """The table whose `table_open` token is tokens[start]: its header row and body rows."""
+    rows: list[tuple[str, ...]] = []
+    row: list[str] = []
+    for token in tokens[start + 1 :]:
+        if token.type == "table_close":
+            break
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "inline":
+            row.append(token.content.strip())
+        elif token.type == "tr_close":
+            rows.append(tuple(row))
+    return Table(rows[0], tuple(rows[1:]))
+
+
+def _may_fence(text: str) -> bool:
+    """Whether text could hold a fence at all (a fence needs ``` or ~~~); saves a parse per line."""
+    return "```" in text or "~~~" in text
 
 
 def prose_lines(text: str) -> list[str]:
     """Return the lines of text that lie outside fenced code blocks."""
-    lines = text.splitlines()
-    return [line for line, state in zip(lines, _fence_states(lines), strict=True) if not state[0]]
+    if not _may_fence(text):
+        return text.splitlines()
+    outline = _outline(text)
+    return [line for index, line in enumerate(outline.lines) if index not in outline.fenced]
 
 
 def fence_languages(text: str) -> list[str]:
-    """Return the info string (language tag, lower-case, maybe empty) of each fence."""
-    return [info for _, info, opens in _fence_states(text.splitlines()) if opens]
+    """Return the info string's language tag (lower-case, maybe empty) of each fenced block."""
+    return list(_outline(text).languages) if _may_fence(text) else []
 
 
 def headings(text: str) -> list[tuple[int, int, str]]:
-    """(line index, level, text) of every ATX heading outside fenced blocks."""
-    lines = text.splitlines()
-    found = []
-    for index, (line, state) in enumerate(zip(lines, _fence_states(lines), strict=True)):
-        match = None if state[0] else _HEADING.match(line)
-        if match:
-            found.append((index, len(match.group(1)), match.group(2)))
-    return found
+    """(line index, level, text) of every ATX or setext heading (not those inside fenced blocks).
+
+    The line index is the heading's first line in `text.splitlines()`; a setext heading's text
+    lines are joined with spaces.
+    """
+    return list(_outline(text).headings)
 
 
 def word_count(text: str) -> int:
@@ -90,50 +164,9 @@ def word_count(text: str) -> int:
     return sum(len(_WORD.findall(line)) for line in prose_lines(text))
 
 
-def _cells(line: str) -> tuple[str, ...]:
-    inner = line.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") else inner
-    return tuple(cell.strip() for cell in re.split(r"(?<!\\)\|", inner))
-
-
-def _table_spans(text: str) -> list[tuple[int, int, Table]]:
-    """(first line, end line, table) of every pipe table outside fences, in the text's own lines."""
-    lines = text.splitlines()
-    outside = [i for i, state in enumerate(_fence_states(lines)) if not state[0]]
-    found, at = [], 0
-    while at < len(outside) - 1:
-        index = outside[at]
-        if (
-            "|" in lines[index]
-            and outside[at + 1] == index + 1
-            and _TABLE_RULE.match(lines[index + 1].strip())
-        ):
-            end = index + 2
-            while end < len(lines) and lines[end].strip().startswith("|"):
-                end += 1
-            rows = tuple(_cells(line) for line in lines[index + 2 : end])
-            found.append((index, end, Table(_cells(lines[index]), rows)))
-            at = next((k for k, i in enumerate(outside) if i >= end), len(outside))
-        else:
-            at += 1
-    return found
-
-
 def tables(text: str) -> list[Table]:
-    """Every pipe table (a header line followed by a |---| rule) outside fenced blocks."""
-    return [table for _, _, table in _table_spans(text)]
-
-
-def list_items(text: str) -> list[ListItem]:
-    """Every bullet or numbered list item outside fenced blocks."""
-    items = []
-    for line in prose_lines(text):
-        match = _LIST_ITEM.match(line)
-        if match:
-            indent = len(match.group(1).expandtabs(4))
-            items.append(ListItem(indent, match.group(2)[0].isdigit(), match.group(3)))
-    return items
+    """Every GFM pipe table (a header row, a |---| delimiter row with as many cells, body rows)."""
+    return [table for _, _, table in _outline(text).tables] if "|" in text else []
 
 
 @lru_cache(maxsize=4096)
@@ -263,9 +296,7 @@ def citations(text: str) -> list[tuple[str, int]]:
 
 _ARROW = re.compile(r"-{1,2}>|→|⟶|➔|➜|=>|⇒")
 _NUMBERISH = re.compile(r"\d|\b(?:billions?|millions?|thousands?|hundreds?)\b", re.I)
-_H3 = re.compile(r"^###\s+\S")
 _BOLD_LINE = re.compile(r"^\s{0,3}\*\*[^*].*\*\*:?\s*$")
-_TOP_NUMBERED = re.compile(r"^\d{1,2}[.)]\s+\S")
 _QUESTION_START = re.compile(r"^(?:#{3,4}\s|\s{0,3}\d{1,2}[.)]\s|\s{0,3}\*\*|\s{0,3}Q\d{1,2}\b)")
 
 
@@ -302,11 +333,15 @@ def blocks(text: str) -> list[str]:
     """Split text into discussion points.
 
     The first rule giving at least two blocks wins: "###" headings, then whole-line bold
-    pseudo-headings, then unindented numbered items; otherwise the rule giving the most.
+    pseudo-headings, then the items of a top-level numbered list; otherwise the rule giving the
+    most. Nothing inside a fenced block starts a point.
     """
-    lines = text.splitlines()
+    outline = _outline(text)
+    lines = outline.lines
     candidates = [
-        [i for i, line in enumerate(lines) if rule.match(line)] for rule in (_H3, _BOLD_LINE, _TOP_NUMBERED)
+        [index for index, level, _ in outline.headings if level == 3],
+        [i for i, line in enumerate(lines) if i not in outline.fenced and _BOLD_LINE.match(line)],
+        list(outline.numbered),
     ]
     starts = next((c for c in candidates if len(c) >= 2), max(candidates, key=len))
     if not starts:
@@ -379,7 +414,7 @@ def _row_minutes(cell: str) -> int | None:
 
 def _time_plan(text: str) -> tuple[int, int, list[tuple[str, int]]] | None:
     """Where the time-plan table is (first line, end line) and its (phase, minutes) rows."""
-    for start, end, table in _table_spans(text):
+    for start, end, table in _outline(text).tables if "|" in text else ():
         column = _time_column(table)
         if column is None:
             continue
@@ -490,29 +525,21 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)*_]*\s+(?=[\"'“‘(*_]*[A-Z0
 def prose_blocks(text: str) -> list[str]:
     """Paragraphs and list items of running prose: no fences, tables, headings or bold headings.
 
-    A paragraph's wrapped lines are joined, and so are a list item's continuation lines.
+    A paragraph's wrapped lines are joined, and so are a list item's continuation lines. A line
+    all in bold is a pseudo-heading: left out, it splits its paragraph; a list item's own first
+    line is never one.
     """
-    blocks: list[str] = []
-    current: list[str] = []
-
-    def close() -> None:
-        if current:
-            blocks.append(" ".join(current))
-            current.clear()
-
-    for line in prose_lines(text):
-        stripped = line.strip()
-        if not stripped or stripped.startswith(("|", "#", "<!--")) or _BOLD_LINE.match(line):
-            close()
-            continue
-        item = _LIST_ITEM.match(line)
-        if item:
-            close()
-            current.append(item.group(3).strip())
-        else:
-            current.append(stripped.lstrip("> ").strip())
-    close()
-    return [block for block in blocks if _WORD.search(block)]
+    found: list[str] = []
+    for paragraph, opens_item in _outline(text).paragraphs:
+        current: list[str] = []
+        for index, line in enumerate(paragraph.splitlines()):
+            if _BOLD_LINE.match(line.strip()) and not (index == 0 and opens_item):
+                found.append(" ".join(current))
+                current = []
+            else:
+                current.append(line.strip())
+        found.append(" ".join(current))
+    return [block for block in found if _WORD.search(block)]
 
 
 def sentences(block: str) -> list[str]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LEVELS = ("E5", "E6", "E7", "E8")
-DURATIONS = (45, 60, 90)
+from mlsd.records import DURATIONS, LEVELS
 
 # The year citations are judged against; callers pass their own through CheckParams.
 CURRENT_YEAR = 2026

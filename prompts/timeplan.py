@@ -67,7 +67,7 @@ def time_plan_table(slots: list[PhaseSlot]) -> str:
     start = 0
     for i, slot in enumerate(slots, 1):
         end = start + slot.minutes
-        sections = ", ".join(f"§{n}" for n in slot.sections)
+        sections = ", ".join(f"§{n}" for n in slot.sections) or "—"
         rows.append(f"| {i} | {slot.name} | {slot.minutes} | {start}–{end} | {sections} | {slot.goal} |")
         start = end
     rows.append(f"| | **Total** | **{start}** | | | |")

@@ -84,13 +84,15 @@ def test_unknown_or_ambiguous_runs_are_one_line_errors(cli):
 
 def test_the_key_is_nowhere_in_the_store_exports_html_or_output(cli):
     run_id = generate(cli)
-    cli("runs", "list")
-    cli("runs", "show", run_id)
-    for n in range(1, 4):
-        cli("runs", "show", run_id, "--call", n)
-    cli("runs", "export", run_id, "--format", "jsonl")
-    cli("runs", "export", run_id)
-    cli("runs", "html", run_id, "-o", cli.out / "run.html")
+    commands = [("runs", "list"), ("runs", "show", run_id)]
+    commands += [("runs", "show", run_id, "--call", n) for n in range(1, 4)]
+    commands += [("runs", "export", run_id, "--format", "jsonl"), ("runs", "export", run_id)]
+    commands += [("runs", "html", run_id, "-o", cli.out / "run.html")]
+    for args in commands:
+        # A command that failed wrote nothing to scan: the scan would pass by accident.
+        result = cli(*args)
+        assert result.exit_code == 0 and result.output.strip(), (args, result.output)
+    assert (cli.out / "run.html").stat().st_size > 0
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in cli.server.requests)
     assert all(KEY not in text for text in cli.seen)
     files = [p for root in (home(), cli.out) for p in root.rglob("*") if p.is_file()]

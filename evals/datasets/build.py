@@ -1,6 +1,6 @@
 """Build the versioned eval datasets from a topics JSONL file (one record per line).
 
-    python evals/datasets/build.py ../shared/topics.jsonl
+    python evals/datasets/build.py TOPICS.jsonl
 
 topics-v1.jsonl: every record twice, with levels, durations and focus areas rotated so that the
 40 rows cover each level 10 times, each duration 13–14 times and each focus area (or none) 8

@@ -77,11 +77,6 @@ class RateLimiter:
         self._turn = asyncio.Lock()  # first come, first served: a big request is not starved
         self._changed = asyncio.Event()
 
-    def window_usage(self) -> tuple[int, int]:
-        """Requests and tokens counted in the current window."""
-        self._expire(self.clock())
-        return len(self._window), sum(t.tokens for t in self._window)
-
     def _expire(self, now: float) -> None:
         # Same arithmetic as the delays below, so a delay of 0 always means the entry has left.
         while self._window and self._window[0].started + self.window <= now:

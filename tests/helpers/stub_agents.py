@@ -21,7 +21,9 @@ def brief_number(request) -> int:
     raise AssertionError("writer request without a section brief")
 
 
-def agents(critic_replies=(), critic_default=None, writer_delay=0.0, writer=None) -> ScriptedResponder:
+def agents(
+    critic_replies=(), critic_default=None, writer_delay=0.0, writer=None, verifier=None
+) -> ScriptedResponder:
     """Planner → a valid plan; writers → short bodies; critic → the given verdicts, then pass."""
 
     def write(request):
@@ -35,7 +37,7 @@ def agents(critic_replies=(), critic_default=None, writer_delay=0.0, writer=None
         .on_schema("InterviewPlan", default=lambda _r: plan_json())
         .on_schema("CriticReport", *critic_replies, default=critic_default or (lambda _r: critic_json()))
         .on_schema("ArchetypeChoice", default=lambda _r: {"archetype": "ranking", "reason": "it ranks posts"})
-        .on_schema("Verification", default=lambda _r: {"findings": []})
+        .on_schema("Verification", default=verifier or (lambda _r: {"findings": []}))
         .on_schema("PlanVerification", default=lambda _r: {"findings": []})
         .on_text(r"# Section brief: \d+\.", default=write, name="writer")
     )
