@@ -205,13 +205,20 @@ ANSWER_MARKERS = (
 
 COMPONENTS: Lexicon = {
     "feature store": ("feature store", "feature service", "feature hydration"),
-    "logging": ("logging", "event log*", "impression log*", "log stream"),
-    "training pipeline": ("training pipeline", "trainer", "training job", "offline training"),
+    "logging": ("logging", "event log*", "impression log*", "log stream", "logs"),
+    "training pipeline": ("training pipeline", "trainer", "training job", "offline training", "backtest*"),
     "model registry": ("model registry", "model store", "model repository"),
     "index": ("ann index", "index", "vector index", "embedding index"),
     "cache": ("cache",),
     "retrieval service": ("candidate generation", "retrieval service", "retrieval"),
-    "scoring service": ("ranking service", "ranker", "ranking server", "scoring service"),
+    "scoring service": (
+        "ranking service",
+        "ranker",
+        "ranking server",
+        "scoring service",
+        "forecast service",
+        "batch scorer",
+    ),
     "stream processor": ("kafka", "flink", "stream processor", "message queue", "pub/sub"),
     "data warehouse": ("data warehouse", "warehouse", "hive", "data lake"),
     "label join": ("label join", "join", "label generation"),

@@ -475,7 +475,7 @@ def envelope_line(line: str) -> bool:
 
 
 _LOSS = re.compile(
-    r"\bL(?:_\w+|_\{[^}]*\})?\s*=|\bloss\w*\s*=|ℒ|\\mathcal\{L\}|[-−]\s*(?:Σ|∑|"
+    r"\bL(?:_\w+|_\{[^}]*\})?(?:\([^)=]*\))?\s*=|\bloss\w*\s*=|ℒ|\\mathcal\{L\}|[-−]\s*(?:Σ|∑|"
     r"\\sum)|\blog\s*\(|\\log\b",
     re.I,
 )

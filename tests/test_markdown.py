@@ -133,3 +133,9 @@ def test_prose_blocks_skip_structure_and_bold_pseudo_headings() -> None:
         "**A bold list item**",
         "An item with a continuation line.",
     ]
+
+
+def test_a_loss_with_arguments_is_a_loss_formula():
+    # A capable model's pinball loss, written mid-sentence with its arguments.
+    assert md.loss_line("uncensored days use pinball L_τ(y, q) = max(τ(y − q), (τ − 1)(y − q))")
+    assert not md.loss_line("the loss goes down over time")
