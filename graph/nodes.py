@@ -11,7 +11,13 @@ from langgraph.types import Send
 
 from mlsd.agents import briefs
 from mlsd.agents.archetype import ARCHETYPE_MAX_TOKENS, archetype_messages, choose_archetype
-from mlsd.agents.budgets import PLANNER_MAX_TOKENS, call_budget, message_tokens, section_budgets
+from mlsd.agents.budgets import (
+    PLANNER_MAX_TOKENS,
+    call_budget,
+    message_tokens,
+    section_budgets,
+    writer_max_tokens,
+)
 from mlsd.agents.plan import InterviewPlan, plan_schema
 from mlsd.agents.planner import make_plan, planner_messages
 from mlsd.agents.writer import prefix_messages, writer_prefix
@@ -141,7 +147,7 @@ async def write_section(task: WriteTask, runtime: Runtime[RunContext]) -> dict:
     prefix = prefix_messages(*task["writer_prefix"])
     max_tokens, notes = call_budget(
         f"§{number} round {round_}",
-        budget["max_tokens"],
+        writer_max_tokens(budget, ctx.models.context_length),
         message_tokens([*prefix, HumanMessage(brief)]),
         ctx.models.context_length,
     )
