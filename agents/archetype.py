@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from mlsd.llm.structured import ainvoke_structured
@@ -29,10 +28,7 @@ class ArchetypeChoice(BaseModel):
 
 def archetype_messages(record_json: str) -> list:
     """The classification prompt, rendered once."""
-    system, user = load_template("archetype").render_pair(
-        record_json=record_json, archetype_menu=archetype_menu()
-    )
-    return [SystemMessage(system), HumanMessage(user)]
+    return load_template("archetype").messages(record_json=record_json, archetype_menu=archetype_menu())
 
 
 async def choose_archetype(model: BaseChatModel, messages: list) -> tuple[ArchetypeChoice, object]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from mlsd.evals.checks import CheckResult
@@ -92,8 +91,7 @@ def fixes_by_section(
 
 def critic_messages(values: dict[str, str]) -> list:
     """The critic prompt over the whole draft, rendered once."""
-    system, user = load_template("critic").render_pair(**values)
-    return [SystemMessage(system), HumanMessage(user)]
+    return load_template("critic").messages(**values)
 
 
 async def review(model: BaseChatModel, messages: list) -> tuple[CriticReport, object]:

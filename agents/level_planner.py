@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from mlsd.agents.plan import InterviewPlan, SectionPlan
@@ -24,8 +23,7 @@ def combine(shared: InterviewPlan, level: LevelPlan) -> InterviewPlan:
 
 def level_planner_messages(values: dict[str, str]) -> list:
     """The level planner prompt, rendered once."""
-    system, user = load_template("level_planner").render_pair(**values)
-    return [SystemMessage(system), HumanMessage(user)]
+    return load_template("level_planner").messages(**values)
 
 
 async def make_level_plan(model: BaseChatModel, messages: list) -> tuple[LevelPlan, object]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
 
 from mlsd.agents.plan import InterviewPlan
 from mlsd.llm.structured import ainvoke_structured
@@ -12,8 +11,7 @@ from mlsd.prompts import load_template
 
 def planner_messages(values: dict[str, str]) -> list:
     """The planner prompt, rendered once (its tokens are counted from these messages)."""
-    system, user = load_template("planner").render_pair(**values)
-    return [SystemMessage(system), HumanMessage(user)]
+    return load_template("planner").messages(**values)
 
 
 async def make_plan(

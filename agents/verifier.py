@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from mlsd.evals.arithmetic import find_arithmetic_errors
@@ -53,8 +52,7 @@ def deterministic_findings(text: str) -> str:
 
 def verifier_messages(values: dict[str, str]) -> list:
     """The verifier prompt for one section, rendered once."""
-    system, user = load_template("verifier").render_pair(**values)
-    return [SystemMessage(system), HumanMessage(user)]
+    return load_template("verifier").messages(**values)
 
 
 async def verify_section(

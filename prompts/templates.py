@@ -37,6 +37,14 @@ class PromptTemplate:
             raise ValueError(f"template {self.ref} has no '{USER_SPLIT.strip()}' line")
         return system.strip(), user.strip()
 
+    def messages(self, **values: object) -> list:
+        """The rendered pair as chat messages: a system message, then the user message."""
+        # Imported here: the CLI loads prompts for --help and --dry-run without any model.
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        system, user = self.render_pair(**values)
+        return [SystemMessage(system), HumanMessage(user)]
+
 
 @cache
 def load_template(name: str) -> PromptTemplate:
