@@ -151,3 +151,51 @@ def revision_brief(brief: str, previous: str, fixes: list[str]) -> str:
         section_brief=brief, previous_draft=previous, fixes=_bullets(fixes)
     )
     return user
+
+
+# Small local models (ARCHITECTURE.md, "Small models"): the same plan and sections, in prompts
+# short enough that a 135M model answers the question instead of copying the instructions.
+
+
+def small_planner_values(record: Record, params: Params, archetype: Archetype) -> dict[str, str]:
+    """Values of the short planner prompt."""
+    return {
+        "record_json": record_json(record),
+        "archetype_name": archetype.name,
+        "archetype_summary": archetype.summary,
+        "seniority": params.seniority.value,
+        "duration": str(params.duration),
+        "fact_examples": "; ".join(archetype.scale_quantities[:6]),
+    }
+
+
+def small_writer_prefix_values(record: Record, params: Params, plan: InterviewPlan) -> dict[str, str]:
+    """Values of the short writer prefix (shared by all twelve sections, so still cacheable)."""
+    return {
+        "company": record.company_name,
+        "topic": record.ml_topic,
+        "product": record.product_description,
+        "archetype_name": plan_archetype(plan).name,
+        "seniority": params.seniority.value,
+        "duration": str(params.duration),
+        "framing": f"{plan.framing}\nThe model predicts: {plan.ml_objective}",
+        "fact_sheet": "\n".join(f"- {f.name}: {f.value}" for f in plan.facts),
+    }
+
+
+def small_section_brief(spec: SectionSpec, record: Record, plan: InterviewPlan, target_words: int) -> str:
+    """The short section request: title, what it covers, the points to explain, a word count.
+
+    The points are the archetype's expert points for this section (the plan's key points where it
+    has none): a small model cannot plan them itself.
+    """
+    points = section_points(plan_archetype(plan), spec.number) or plan.key_points(spec.number)
+    _system, user = load_template("section_brief_compact").render_pair(
+        title=spec.title,
+        number=spec.number,
+        covers="; ".join(spec.bullets),
+        key_points=_bullets(points),
+        target_words=target_words,
+        company=record.company_name,
+    )
+    return user

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from mlsd.agents.small_model import SMALL_SECTION_WORDS, SMALL_WRITER_MAX_TOKENS, is_small_model
 from mlsd.llm.tokens import count_tokens
 from mlsd.prompts.catalogue import Catalogue, load_catalogue
 
@@ -66,7 +67,7 @@ def structured_max_tokens(default: int, context_length: int | None) -> int:
     A small model may fill every bounded field to its limit; cutting it off at the default would
     turn a valid (if verbose) answer into a failed run, so it gets the context's room instead.
     """
-    return default if context_length is None or context_length >= 32_768 else context_length
+    return context_length if is_small_model(context_length) else default
 
 
 def fit_max_tokens(wanted: int, prompt_tokens: int, context_length: int | None) -> int:
@@ -77,19 +78,22 @@ def fit_max_tokens(wanted: int, prompt_tokens: int, context_length: int | None) 
     return max(64, min(wanted, room))
 
 
-SMALL_CONTEXT = 32_768  # below this a model is a small local one (the embedded SmolLM2 has 8k)
-
-
 def writer_max_tokens(budget: dict, context_length: int | None) -> int:
-    """A writer's max_tokens: the budget's headroom for capable models, the bare target for small ones.
+    """A writer's max_tokens: the budget's headroom for capable models, what a small one can say.
 
-    A small local model writes to its limit whatever the target says, so headroom only makes it
-    ramble longer: on the embedded model the 2× headroom made the E5/45 document's writers ~1.5×
-    slower than the 1.5× it replaced, for no better text.
+    A small local model writes to its limit whatever the target says, so more room only makes it
+    ramble and loop for longer.
     """
-    if context_length and context_length < SMALL_CONTEXT:
-        return budget["tokens"]
+    if is_small_model(context_length):
+        return min(budget["tokens"], SMALL_WRITER_MAX_TOKENS)
     return budget["max_tokens"]
+
+
+def writer_target_words(budget: dict, context_length: int | None) -> int:
+    """The word count a writer is asked for: the budget's, capped for a small model."""
+    if is_small_model(context_length):
+        return min(budget["words"], SMALL_SECTION_WORDS)
+    return budget["words"]
 
 
 def message_tokens(messages) -> int:

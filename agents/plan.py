@@ -8,9 +8,8 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 # A complete plan for a capable model is ~3,500 tokens: 12 sections × up to 8 key points (§12: up
-# to 15 question themes), 14 facts with derivations, 16 edges. Small local models get the compact
-# schema below instead: llama.cpp turns its bounds into a grammar, so even a model that fills every
-# field to its limit ends within ~5k tokens, the room an 8k context leaves.
+# to 15 question themes), 14 facts with derivations, 16 edges. llama.cpp turns a schema's bounds
+# into a grammar, so they also bound how long a local model can ramble.
 
 
 class Fact(BaseModel):
@@ -66,22 +65,23 @@ class InterviewPlan(BaseModel):
         return next((s.key_points for s in self.sections if s.number == number), [])
 
 
-class CompactSectionPlan(SectionPlan):
-    """A section plan bounded for small local models."""
+class SmallFact(BaseModel):
+    """A fact a small model can state: a short name and a value that must be a number."""
 
-    key_points: list[Annotated[str, Field(max_length=160)]] = Field(
-        min_length=3, max_length=6, description="3-6 specific points, each one sentence."
-    )
-
-
-class CompactInterviewPlan(InterviewPlan):
-    """The plan with the bounds a small (8k-context) model can fill and still finish."""
-
-    facts: list[Fact] = Field(min_length=6, max_length=12)
-    sections: list[CompactSectionPlan] = Field(min_length=12, max_length=12)
-    architecture: list[Edge] = Field(min_length=4, max_length=14)
+    name: str = Field(max_length=40, description="What is measured, e.g. 'Daily payments'.")
+    # The pattern is part of the grammar llama.cpp derives from the schema: the value starts with a
+    # digit, so a small model cannot fill it with words.
+    value: str = Field(max_length=24, pattern=r"^[0-9][0-9.,]{0,8} ?[A-Za-z%/ ][A-Za-z0-9%/ .]{0,14}$")
 
 
-def plan_schema(context_length: int | None) -> type[InterviewPlan]:
-    """The full schema for capable models, the compact one below a 32k context."""
-    return CompactInterviewPlan if context_length and context_length < 32_768 else InterviewPlan
+class SmallPlanAnswer(BaseModel):
+    """What a small local model is asked to plan (ARCHITECTURE.md, "Small models").
+
+    Only the framing, the objective and a few numbers: a 135M model asked for twelve sections of
+    key points and a diagram fills them with one repeated phrase. Code completes the plan from the
+    archetype's data (`planner.complete_small_plan`).
+    """
+
+    framing: str = Field(max_length=300, description="Two sentences: where the model acts, what it decides.")
+    ml_objective: str = Field(max_length=160, description="One sentence: what the model predicts.")
+    facts: list[SmallFact] = Field(min_length=6, max_length=6)

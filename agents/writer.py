@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from mlsd.agents import briefs
+from mlsd.agents.plan import InterviewPlan
 from mlsd.prompts import load_template
+from mlsd.records import Params, Record
 
 _TOP_HEADING = re.compile(r"^#{1,2}\s+")
 _LEADING_HEADING = re.compile(r"\A\s*#{1,2}\s+(?:\d+\.\s*)?[^\n]*\n")
@@ -68,13 +71,14 @@ async def write_section(
     round_: int,
     title: str,
     target_words: int,
+    retry_when_cut: bool = True,
 ) -> tuple[SectionDraft, list[AIMessage]]:
     """Write one section; if the answer is cut off (or empty), ask once for a complete one."""
     messages = [*prefix, HumanMessage(brief)]
     answer = await model.ainvoke(messages)
     answers = [answer]
     attempts = 1
-    if _finish_reason(answer) == "length":
+    if _finish_reason(answer) == "length" and retry_when_cut:
         shorter = max(80, int(target_words * 0.7))
         retry = HumanMessage(
             "A first attempt at this section was cut off by the length limit. Write the whole section, "
@@ -97,9 +101,18 @@ async def write_section(
     return SectionDraft(number, round_, body, truncated, attempts), answers
 
 
-def writer_prefix(values: dict[str, str]) -> tuple[str, str]:
-    """The shared writer prefix (system, user), rendered once per plan and stored in the state."""
-    return load_template("writer_system").render_pair(**values)
+def writer_prefix(
+    record: Record, params: Params, plan: InterviewPlan, small: bool = False
+) -> tuple[str, str]:
+    """The shared writer prefix (system, user), rendered once per plan and stored in the state.
+
+    A small model gets the short prefix: the full rules and plan outline are ~2k tokens it copies.
+    """
+    if small:
+        return load_template("writer_system_compact").render_pair(
+            **briefs.small_writer_prefix_values(record, params, plan)
+        )
+    return load_template("writer_system").render_pair(**briefs.writer_prefix_values(record, params, plan))
 
 
 def prefix_messages(system_text: str, user_text: str) -> list[BaseMessage]:

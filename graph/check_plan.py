@@ -12,8 +12,9 @@ from langgraph.runtime import Runtime
 
 from mlsd.agents import briefs
 from mlsd.agents.budgets import PLANNER_MAX_TOKENS, VERIFIER_MAX_TOKENS, call_budget, message_tokens
-from mlsd.agents.plan import InterviewPlan, plan_schema
+from mlsd.agents.plan import InterviewPlan
 from mlsd.agents.planner import make_plan, planner_messages
+from mlsd.agents.small_model import is_small_model
 from mlsd.agents.verifier import PlanVerification, as_fix, verifier_messages, verify_section
 from mlsd.agents.writer import writer_prefix
 from mlsd.graph.context import RunContext
@@ -82,9 +83,9 @@ async def check_plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
     plan_tokens, plan_notes = call_budget(
         "plan repair", PLANNER_MAX_TOKENS, message_tokens(repair), context, structured=True
     )
-    fixed, raw_plan = await make_plan(ctx.models.chat("planner", plan_tokens), repair, plan_schema(context))
+    fixed, raw_plan = await make_plan(ctx.models.chat("planner", plan_tokens), repair)
     fixed = fixed.model_copy(update={"archetype": plan.archetype, "archetype_reason": plan.archetype_reason})
-    system, user = writer_prefix(briefs.writer_prefix_values(record, params, fixed))
+    system, user = writer_prefix(record, params, fixed, is_small_model(context))
     usage.append(usage_entry("check_plan", ctx.models.model_names["planner"], raw_plan))
     note = f"plan: the verifier found {len(findings)} error(s); the planner corrected the plan"
     return {

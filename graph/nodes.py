@@ -17,9 +17,11 @@ from mlsd.agents.budgets import (
     message_tokens,
     section_budgets,
     writer_max_tokens,
+    writer_target_words,
 )
-from mlsd.agents.plan import InterviewPlan, plan_schema
-from mlsd.agents.planner import make_plan, planner_messages
+from mlsd.agents.plan import InterviewPlan
+from mlsd.agents.planner import make_plan, make_small_plan, planner_messages
+from mlsd.agents.small_model import is_small_model
 from mlsd.agents.writer import prefix_messages, writer_prefix
 from mlsd.agents.writer import write_section as write_one
 from mlsd.graph.context import RunContext
@@ -94,17 +96,23 @@ async def plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
 async def _fresh_plan(state: DocState, ctx: RunContext) -> dict:
     record, params = Record.model_validate(state["record"]), Params.model_validate(state["params"])
     chosen = state["archetype"]
-    values = briefs.planner_values(record, params, load_archetype(chosen["id"]))
-    messages = planner_messages(values)
     context = ctx.models.context_length
+    small = is_small_model(context)
+    values_for = briefs.small_planner_values if small else briefs.planner_values
+    messages = planner_messages(values_for(record, params, load_archetype(chosen["id"])), small)
     max_tokens, notes = call_budget(
         "plan", PLANNER_MAX_TOKENS, message_tokens(messages), context, structured=True
     )
-    result, raw = await make_plan(ctx.models.chat("planner", max_tokens), messages, plan_schema(context))
+    archetype = load_archetype(chosen["id"])
+    model = ctx.models.chat("planner", max_tokens)
+    if small:
+        result, raw = await make_small_plan(model, messages, archetype)
+    else:
+        result, raw = await make_plan(model, messages)
     result = InterviewPlan.model_validate(
         {**result.model_dump(), "archetype": chosen["id"], "archetype_reason": chosen["reason"]}
     )
-    system, user = writer_prefix(briefs.writer_prefix_values(record, params, result))
+    system, user = writer_prefix(record, params, result, small)
     return {
         "plan": result.model_dump(mode="json"),
         "writer_prefix": [system, user],
@@ -141,15 +149,22 @@ async def write_section(task: WriteTask, runtime: Runtime[RunContext]) -> dict:
     spec = load_catalogue().section(number)
     params = Params.model_validate(task["params"])
     budget = next(b for b in task["budgets"] if b["number"] == number)
-    brief = briefs.section_brief(spec, params, InterviewPlan.model_validate(task["plan"]), budget["words"])
+    context = ctx.models.context_length
+    small = is_small_model(context)
+    words = writer_target_words(budget, context)
+    plan = InterviewPlan.model_validate(task["plan"])
+    if small:
+        brief = briefs.small_section_brief(spec, Record.model_validate(task["record"]), plan, words)
+    else:
+        brief = briefs.section_brief(spec, params, plan, words)
     if round_ > 0:
         brief = briefs.revision_brief(brief, task["previous"], task["fixes"])
     prefix = prefix_messages(*task["writer_prefix"])
     max_tokens, notes = call_budget(
         f"§{number} round {round_}",
-        writer_max_tokens(budget, ctx.models.context_length),
+        writer_max_tokens(budget, context),
         message_tokens([*prefix, HumanMessage(brief)]),
-        ctx.models.context_length,
+        context,
     )
     model = with_trace_fields(ctx.models.chat("writer", max_tokens), section=number, round=round_)
     slots = ctx.writer_slots or contextlib.nullcontext()
@@ -162,7 +177,10 @@ async def write_section(task: WriteTask, runtime: Runtime[RunContext]) -> dict:
                 number=number,
                 round_=round_,
                 title=spec.title,
-                target_words=budget["words"],
+                target_words=words,
+                # A small model asked again for a shorter section rambles to the limit again
+                # and echoes the request: its cut-off draft is trimmed to the last paragraph.
+                retry_when_cut=not small,
             )
     except TRANSIENT as exc:
         # Raising here would make LangGraph cancel the sibling writers mid-call and pay for them

@@ -21,6 +21,7 @@ from mlsd.agents import briefs
 from mlsd.agents.budgets import PLANNER_MAX_TOKENS, call_budget, message_tokens
 from mlsd.agents.level_planner import combine, level_planner_messages, make_level_plan
 from mlsd.agents.plan import InterviewPlan
+from mlsd.agents.small_model import is_small_model
 from mlsd.agents.writer import writer_prefix
 from mlsd.clock import stamp
 from mlsd.graph.usage import usage_entry
@@ -122,7 +123,8 @@ async def plan_with_library(state: dict, ctx, fresh_plan: Callable[[], Awaitable
     source, shared = found
     if source == ctx.run_id:
         # This run stored its plan, then died before the checkpoint: use it, pay nothing again.
-        return _update(record, Params.model_validate(state["params"]), shared, [], [], None)
+        params = Params.model_validate(state["params"])
+        return _update(record, params, shared, [], [], None, is_small_model(ctx.models.context_length))
     return await _level_plan(state, ctx, source, shared)
 
 
@@ -143,11 +145,14 @@ async def _level_plan(state: dict, ctx, source: str, shared: InterviewPlan) -> d
     )
     level, raw = await make_level_plan(ctx.models.chat("planner", max_tokens), messages)
     usage = [usage_entry("plan", ctx.models.model_names["planner"], raw)]
-    return _update(record, params, combine(shared, level), usage, notes, source)
+    small = is_small_model(ctx.models.context_length)
+    return _update(record, params, combine(shared, level), usage, notes, source, small)
 
 
-def _update(record, params, plan: InterviewPlan, usage: list, notes: list, source: str | None) -> dict:
-    system, user = writer_prefix(briefs.writer_prefix_values(record, params, plan))
+def _update(
+    record, params, plan: InterviewPlan, usage: list, notes: list, source: str | None, small: bool
+) -> dict:
+    system, user = writer_prefix(record, params, plan, small)
     update = {"plan": plan.model_dump(mode="json"), "writer_prefix": [system, user], "usage": usage}
     if source:
         ref = load_template("level_planner").ref

@@ -8,6 +8,7 @@ from langgraph.types import Send
 from mlsd.agents import briefs
 from mlsd.agents.budgets import CRITIC_MAX_TOKENS, call_budget, message_tokens
 from mlsd.agents.critic import (
+    CriticReport,
     accepted_waivers,
     check_report_markdown,
     critic_messages,
@@ -15,6 +16,7 @@ from mlsd.agents.critic import (
     review,
 )
 from mlsd.agents.plan import InterviewPlan
+from mlsd.agents.small_model import is_small_model
 from mlsd.agents.verifier import as_fix
 from mlsd.evals.checks import CheckParams, check_document
 from mlsd.graph.assemble import assemble_markdown, section_body
@@ -84,6 +86,11 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
         "max_revisions": str(ctx.max_revisions),
     }
     context = ctx.models.context_length
+    if is_small_model(context):
+        # A small model cannot review a document (it would only return noise at the cost of its
+        # longest call): the deterministic checks are the whole critique there.
+        note = f"critique round {round_}: deterministic checks only (no LLM review on a small model)"
+        return _review_entry(latest, round_, checks, CriticReport(sections=[]), {}, [], [note])
     if context:
         # A small context is split: half for the (shortened) draft, half for the verdicts.
         template_tokens = message_tokens(critic_messages({**values, "document": ""}))
@@ -96,6 +103,12 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
     model = with_trace_fields(ctx.models.chat("critic", max_tokens), round=round_)
     report, raw = await review(model, messages)
     verifier_fixes = {n: [as_fix(f) for f in found] for n, found in round_findings(state, round_).items()}
+    usage = [usage_entry("critique", ctx.models.model_names["critic"], raw, None, round_)]
+    return _review_entry(latest, round_, checks, report, verifier_fixes, usage, notes)
+
+
+def _review_entry(latest, round_, checks, report, verifier_fixes, usage, notes) -> dict:
+    """The critique node's update: fixes per section from checks, critic and verifiers."""
     fixes = fixes_by_section(report, checks, set(range(1, 13)), verifier_fixes)
     for number, draft in latest.items():
         if draft["truncated"]:
@@ -116,7 +129,7 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
         "reviews": [entry],
         "revision_round": round_,
         "flagged": flagged,
-        "usage": [usage_entry("critique", ctx.models.model_names["critic"], raw, None, round_)],
+        "usage": usage,
         "notes": notes,
     }
 

@@ -47,10 +47,7 @@ def choose_endpoint(
     if provider == "local" or (provider == "auto" and not key and not url):
         notice = None
         if provider == "auto":
-            notice = (
-                "no OPENAI_API_KEY or base URL: using the embedded local model "
-                "(SmolLM2-135M proves the pipeline offline; document quality needs a capable model)"
-            )
+            notice = "no OPENAI_API_KEY or base URL: using the embedded local model"
         return Endpoint("local", name or "local", None, None, notice)
     return Endpoint("openai", name or DEFAULT_MODEL, url, key)
 

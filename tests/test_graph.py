@@ -8,7 +8,7 @@ import openai
 import pytest
 import yaml
 from helpers.fake_chat import FakeModelFactory, FakeReply, ScriptedChatModel
-from helpers.scripted import critic_json, plan_json, section_body, section_number
+from helpers.scripted import critic_json, plan_json, section_body, section_number, small_plan_json
 
 from mlsd.errors import ModelCallError
 from mlsd.graph.builder import build_graph
@@ -214,7 +214,7 @@ def test_graph_shape_snapshot(snapshot):
 
 
 def test_budgets_shrink_to_a_small_context_window_and_say_so(tmp_path):
-    models = factory()
+    models = factory(planner=ScriptedChatModel([small_plan_json()]))
     models.context_length = 5000
     outcome = run(request(tmp_path), models)
     assert all(m <= 5000 for m in models.max_tokens["writer"] + models.max_tokens["planner"])

@@ -55,7 +55,8 @@ def port_closed(base_url):
 def test_no_key_and_no_base_url_picks_the_local_model():
     endpoint = choose_endpoint("auto", None, None, env={})
     assert endpoint.provider == "local"
-    assert "embedded local model" in endpoint.notice and "capable model" in endpoint.notice
+    # The quality warning comes with the time estimate on the next line (commands/expectations.py).
+    assert "embedded local model" in endpoint.notice
     assert choose_endpoint("auto", None, None, env={"OPENAI_API_KEY": "k"}).provider == "openai"
     assert choose_endpoint("auto", None, "http://127.0.0.1:1/v1", env={}).provider == "openai"
     assert choose_endpoint("local", None, None, env={"OPENAI_API_KEY": "k"}).provider == "local"
@@ -105,11 +106,14 @@ def test_full_local_document_at_e5_45(servers, tmp_path):
     assert found == list(SECTION_TITLES)
     assert sum(time_table_minutes(text)) == 45
     meta = yaml.safe_load(text.split("---\n")[1])
-    assert meta["tokens"]["calls"] >= 14  # plan, twelve writers, critique
-    assert meta["tokens"]["input_tokens"] > 10_000 and meta["tokens"]["output_tokens"] > 500
+    # Archetype, plan, twelve writers; a small model gets no LLM review (deterministic checks only).
+    assert meta["tokens"]["calls"] == 14
+    assert meta["tokens"]["input_tokens"] > 3_000 and meta["tokens"]["output_tokens"] > 500
     assert meta["models"]["writer"].startswith("local/SmolLM2")
     assert meta["cost_usd"] == 0
-    assert meta["critic"]["rounds"] == 0  # the critic's structured answer parsed
+    assert meta["critic"]["rounds"] == 0
+    # Each section on its own, not a copy of the request it was given.
+    assert "Points to explain" not in text and "Write about" not in text
 
 
 @needs_model

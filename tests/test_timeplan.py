@@ -53,11 +53,3 @@ def test_fit_max_tokens_shrinks_to_the_context_window():
     assert fit_max_tokens(2000, 500, None) == 2000
     assert fit_max_tokens(2000, 7000, 8192) == 8192 - 7000 - 64
     assert fit_max_tokens(2000, 9000, 8192) == 64
-
-
-def test_small_local_models_get_the_target_without_headroom():
-    from mlsd.agents.budgets import writer_max_tokens
-
-    budget = {"tokens": 500, "max_tokens": 1000}
-    assert writer_max_tokens(budget, 8192) == 500
-    assert writer_max_tokens(budget, 128_000) == 1000 and writer_max_tokens(budget, None) == 1000

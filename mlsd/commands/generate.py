@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -53,7 +54,7 @@ def generate(
     base_url: opt.BaseUrl = None,
     provider: opt.Provider = "auto",
     local_model: opt.LocalModel = None,
-    max_revisions: opt.MaxRevisions = 2,
+    max_revisions: opt.MaxRevisions = None,
     timeout: opt.Timeout = 120.0,
     writer_concurrency: opt.WriterConcurrency = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing document.")] = False,
@@ -107,14 +108,19 @@ def generate(
         return
     if endpoint.notice:
         warn(endpoint.notice)
+    from mlsd.commands.expectations import expectation
     from mlsd.runs.runner import RunRequest
+
+    rounds = opt.revisions_default(max_revisions, endpoint.provider)
+    line, expect = expectation(endpoint, local_model, params, rounds)
+    err_console.print(line, markup=False, highlight=False)
 
     request = RunRequest(
         record=rec,
         params=params,
         out_dir=out_dir,
         home=mlsd_home(),
-        max_revisions=max_revisions,
+        max_revisions=rounds,
         force=force,
         fresh=fresh,
         resume_id=resume,
@@ -127,8 +133,9 @@ def generate(
     )
     import asyncio
 
-    outcome = asyncio.run(_run(request, endpoint, roles, local_model, timeout))
-    _finish(outcome, strict)
+    started = time.monotonic()
+    outcome = asyncio.run(_run(request, endpoint, roles, local_model, timeout, expect))
+    _finish(outcome, strict, time.monotonic() - started, endpoint.provider, record or "record.json")
 
 
 def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
@@ -139,7 +146,7 @@ def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
     return record, params, out_dir
 
 
-async def _run(request, endpoint, roles, local_model, timeout):
+async def _run(request, endpoint, roles, local_model, timeout, expect):
     from mlsd.commands.progress import RunProgress
     from mlsd.llm.models import OpenAIChatFactory
 
@@ -151,7 +158,7 @@ async def _run(request, endpoint, roles, local_model, timeout):
             hint = " (--fresh starts over)" if resumed else ""
             err_console.print(f"{verb} {run_id}{hint}", markup=False)
 
-        progress = stack.enter_context(RunProgress(err_console, live=err_console.is_terminal))
+        progress = stack.enter_context(RunProgress(err_console, err_console.is_terminal, expect))
         run = _runner(request.strategy)
         return await run(request, OpenAIChatFactory(config), progress, on_start)
 
@@ -162,12 +169,30 @@ def _runner(strategy: str):
     return getattr(importlib.import_module(module), name)
 
 
-def _finish(outcome, strict: bool) -> None:
+def _summary(outcome, seconds: float, provider: str, record: str) -> list[str]:
+    """The closing lines: where the document is, what it took, and what to do next."""
+    from mlsd.commands.expectations import next_steps
+    from mlsd.commands.progress import clock_text
+    from mlsd.graph.usage import totals
+
+    used = totals(outcome.state.get("usage", []))
+    rate = used["output_tokens"] / seconds if seconds > 0 else 0.0
+    lines = [
+        f"saved {outcome.output_path} in {clock_text(seconds)} · {used['calls']} calls · "
+        f"{used['input_tokens']:,} input + {used['output_tokens']:,} output tokens ({rate:.0f} tokens/s)",
+        f"inspect: mlsd runs show {outcome.run_id} · score: mlsd eval '{outcome.output_path}'",
+    ]
+    return lines + (next_steps(record) if provider == "local" else [])
+
+
+def _finish(outcome, strict: bool, seconds: float, provider: str, record: str) -> None:
     critic = outcome.state.get("reviews", [{}])[-1] if outcome.state.get("reviews") else {}
     unresolved = [f["number"] for f in critic.get("flagged", [])]
     if unresolved:
         listed = ", ".join(f"§{n}" for n in unresolved)
         err_console.print(f"critic still flags {listed} after the last round", markup=False)
+    for line in _summary(outcome, seconds, provider, record):
+        err_console.print(line, markup=False, highlight=False)
     print(outcome.output_path)
     if strict and unresolved:
         raise typer.Exit(4)

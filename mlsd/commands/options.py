@@ -16,7 +16,10 @@ CriticModel = Annotated[str | None, typer.Option(help="Model for the critic.")]
 BaseUrl = Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (env OPENAI_BASE_URL).")]
 Provider = Annotated[str, typer.Option(help="auto, openai or local (embedded model).")]
 LocalModel = Annotated[Path | None, typer.Option(help="GGUF file for --provider local.")]
-MaxRevisions = Annotated[int, typer.Option(min=0, max=5, help="Critic rounds at most.")]
+MaxRevisions = Annotated[
+    int | None,
+    typer.Option(min=0, max=5, help="Critic rounds at most (default 2; 0 on the embedded model)."),
+]
 Timeout = Annotated[float, typer.Option(min=1, help="Seconds per model call.")]
 WriterConcurrency = Annotated[
     int | None, typer.Option(min=1, help="Writers in flight per document (default: all).")
@@ -55,6 +58,16 @@ def verify_default(verify: bool | None, provider: str) -> bool:
     return provider != "local" if verify is None else verify
 
 
+def revisions_default(max_revisions: int | None, provider: str) -> int:
+    """Rewrite rounds: 2 unless set, and none on the embedded model unless asked.
+
+    A 135M model's rewrite is no better than its draft, and each round costs minutes there.
+    """
+    if max_revisions is not None:
+        return max_revisions
+    return 0 if provider == "local" else 2
+
+
 def model_config(
     stack: contextlib.ExitStack, endpoint, roles: dict, local_model: Path | None, timeout: float
 ):
@@ -74,12 +87,17 @@ def model_config(
 def _local_config(stack: contextlib.ExitStack, local_model: Path | None, config):
     from dataclasses import replace
 
-    from mlsd.llm.local_server import LocalServer, available_cores
+    from mlsd.agents.small_model import SMALL_WRITER_STOP, is_small_model, small_sampling
+    from mlsd.llm.local_server import LocalServer, serving_shape
     from mlsd.llm.pricing import LOCAL_PREFIX
 
-    # mlsd's own process is idle while the model generates, so llama.cpp gets every core.
-    server = stack.enter_context(LocalServer(local_model, threads=available_cores()))
-    # A local CPU model answers slowly and one request at a time: a long timeout, few retries.
+    parallel, n_ctx = serving_shape(local_model)
+    # llama.cpp's threads spin at barriers: with every core taken, mlsd's own Python thread (the
+    # live display, the HTTP client, checkpoints) or any other process slows it ~10x; one core
+    # is left free (LocalServer's default).
+    server = stack.enter_context(LocalServer(local_model, parallel=parallel, n_ctx=n_ctx))
+    small = is_small_model(server.context_length)
+    # A local CPU model answers slowly: a long timeout, few retries.
     return replace(
         config,
         # llama.cpp ignores the request's model name; the prefix tells pricing the model is free.
@@ -89,6 +107,9 @@ def _local_config(stack: contextlib.ExitStack, local_model: Path | None, config)
         timeout=max(config.timeout, 900.0),
         max_retries=1,
         context_length=server.context_length,
+        max_concurrency=server.parallel,
+        writer_sampling=small_sampling() if small else {},
+        writer_stop=SMALL_WRITER_STOP if small else (),
         role_models={},
         temperature=0.2,
     )

@@ -143,6 +143,24 @@ def default_threads() -> int:
     return max(1, available_cores() - 1)
 
 
+# The bundled 135M model's shape: four slots of 4k tokens. Batched decoding of four sequences
+# costs little more per step than one on two cores, and a small model's prompts (ARCHITECTURE.md,
+# "Small models") fit 4k with room for the answer. The KV cache stays ~0.4 GB.
+BUNDLED_SLOTS = 4
+BUNDLED_SLOT_CONTEXT = 4096
+
+
+def serving_shape(model_path: Path | None) -> tuple[int, int | None]:
+    """(parallel slots, context per slot) to serve a model with.
+
+    A user's GGUF keeps one slot with its full trained context: a 7B model's KV cache per slot
+    is gigabytes.
+    """
+    if model_path is None:
+        return BUNDLED_SLOTS, BUNDLED_SLOT_CONTEXT
+    return 1, None
+
+
 class LocalServer:
     """Serve a GGUF model over an OpenAI-compatible API on 127.0.0.1, as a context manager.
 

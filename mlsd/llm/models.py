@@ -25,6 +25,12 @@ class ModelConfig:
     temperature: float | None = 0.4
     role_models: dict[str, str] = field(default_factory=dict)
     context_length: int | None = None  # set for local models so budgets can be shrunk to fit
+    # Requests the server answers at once (a local server's slots); the runner holds writers to it.
+    max_concurrency: int | None = None
+    # A small local model's writers: sampling fields sent in the request body, and stop sequences
+    # (ARCHITECTURE.md, "Small models").
+    writer_sampling: dict = field(default_factory=dict)
+    writer_stop: tuple[str, ...] = ()
 
 
 class ChatFactory(Protocol):
@@ -87,7 +93,16 @@ class OpenAIChatFactory:
             stream_usage=False,
             http_async_client=self._http_client(),
             metadata={"mlsd_role": role},
+            **(self._writer_options() if role == "writer" else {}),
         )
+
+    def _writer_options(self) -> dict:
+        options: dict = {}
+        if self.config.writer_sampling:
+            options["extra_body"] = self.config.writer_sampling
+        if self.config.writer_stop:
+            options["stop"] = list(self.config.writer_stop)
+        return options
 
 
 def scrub_secret(exc: BaseException, secret: str | None) -> None:

@@ -187,7 +187,10 @@ async def _run_locked(
     from mlsd.graph.builder import build_graph
     from mlsd.runs.tracing import CallRecorder
 
-    slots = asyncio.Semaphore(req.writer_concurrency) if req.writer_concurrency else None
+    # A local server answers `max_concurrency` requests at once: more writers in flight only queue
+    # there, with their timeouts running.
+    concurrency = req.writer_concurrency or getattr(getattr(models, "config", None), "max_concurrency", None)
+    slots = asyncio.Semaphore(concurrency) if concurrency else None
     ctx = RunContext(
         models=models,
         run_id=run_id,
@@ -203,7 +206,13 @@ async def _run_locked(
     )
     # Added to, not replacing, the callbacks LangChain configures itself (e.g. LangSmith's tracer).
     api_key = getattr(getattr(models, "config", None), "api_key", None)
-    recorder = CallRecorder(store, run_id, log_prompts=req.log_prompts, secrets=[api_key])
+    recorder = CallRecorder(
+        store,
+        run_id,
+        log_prompts=req.log_prompts,
+        secrets=[api_key],
+        listener=getattr(progress, "call_event", None),
+    )
     config = {
         "configurable": {"thread_id": run_id},
         "recursion_limit": recursion_limit(req.max_revisions),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -71,6 +72,11 @@ def _verdicts(answer: str, keep_fixes: bool) -> list[dict] | None:
         return None
 
 
+# Told of every call as it starts and ends (kind, callback metadata, output tokens): the live
+# progress display's source for the section being written and the tokens so far.
+CallListener = Callable[[str, dict, int], None]
+
+
 class CallRecorder(AsyncCallbackHandler):
     """Write one ``calls`` row per chat-model request of one run."""
 
@@ -89,7 +95,9 @@ class CallRecorder(AsyncCallbackHandler):
         log_prompts: bool = True,
         secrets: list[str | None] | None = None,
         clock=time.time,
+        listener: CallListener | None = None,
     ):
+        self.listener = listener
         self.store = store
         self.run_id = run_id
         self.log_prompts = log_prompts
@@ -107,6 +115,8 @@ class CallRecorder(AsyncCallbackHandler):
         self._started[run_id] = _Started(
             self.clock(), time.perf_counter(), meta, model, messages[0], start_counting()
         )
+        if self.listener:
+            self.listener("start", meta, 0)
 
     async def on_llm_end(self, response, *, run_id: UUID, **kwargs: Any) -> None:
         """Store the answer, its tokens and cost."""
@@ -138,6 +148,8 @@ class CallRecorder(AsyncCallbackHandler):
     ) -> None:
         latency = time.perf_counter() - started.t0
         meta = started.meta
+        if self.listener:
+            self.listener("error" if error else "end", meta, rest.get("output_tokens", 0))
         model = started.model or ""
         tokens = [rest.get(k, 0) for k in ("input_tokens", "output_tokens", "cached_tokens")]
         role = meta.get("mlsd_role") if answer else None

@@ -37,7 +37,8 @@ def plan_json() -> dict:
     }
 
 
-_BRIEF = re.compile(r"# Section brief: (\d+)\.")
+# The full brief's heading, or the small-model brief's first line (agents/briefs.py).
+_BRIEF = re.compile(r"# Section brief: (\d+)\.|^Section (\d+): ", re.MULTILINE)
 
 
 def section_number(messages) -> int:
@@ -48,7 +49,7 @@ def section_number(messages) -> int:
             text = "".join(part.get("text", "") for part in text)
         match = _BRIEF.search(text)
         if match:
-            return int(match.group(1))
+            return int(match.group(1) or match.group(2))
     raise AssertionError("no section brief in the messages")
 
 
@@ -81,3 +82,19 @@ def critic_json(revise: dict[int, list[str]] | None = None, cross: list[dict] | 
 def as_text(reply: dict) -> str:
     """JSON text for a stub reply."""
     return json.dumps(reply)
+
+
+def small_plan_json() -> dict:
+    """A valid SmallPlanAnswer: what a small local model is asked to plan."""
+    return {
+        "framing": "Rank the Facebook feed for 2B people each time they open the app.",
+        "ml_objective": "P(like), P(comment) and P(share) of each candidate post.",
+        "facts": [
+            {"name": "Daily active users", "value": "2B DAU"},
+            {"name": "Peak feed requests", "value": "230k QPS"},
+            {"name": "Candidates per request", "value": "1,500 posts"},
+            {"name": "Latency budget", "value": "300 ms p99"},
+            {"name": "Embedding size", "value": "256 dims"},
+            {"name": "Posts shown per session", "value": "50 posts"},
+        ],
+    }
