@@ -8,6 +8,7 @@ from langgraph.types import Send
 from mlsd.agents import briefs
 from mlsd.agents.budgets import CRITIC_MAX_TOKENS, call_budget, message_tokens
 from mlsd.agents.critic import (
+    CriticReport,
     accepted_waivers,
     check_report_markdown,
     critic_messages,
@@ -23,7 +24,7 @@ from mlsd.graph.nodes import write_task
 from mlsd.graph.state import DocState
 from mlsd.graph.usage import usage_entry
 from mlsd.graph.verify import round_findings
-from mlsd.llm.models import with_trace_fields
+from mlsd.llm.models import ChatFactory, with_trace_fields
 from mlsd.llm.tokens import count_tokens
 from mlsd.prompts.timeplan import PhaseSlot
 from mlsd.records import Params, Record
@@ -63,6 +64,25 @@ def _fit_document(document: str, room_tokens: int) -> str:
     return document[: max(2000, room_tokens * 3)] + "\n\n[… draft shortened to fit the model's context …]"
 
 
+async def critic_review(
+    models: ChatFactory, values: dict[str, str], document: str, round_: int
+) -> tuple[CriticReport, object, list[str]]:
+    """One critic call over a whole draft, fitted to the model's context: (report, answer, notes)."""
+    context = models.context_length
+    if context:
+        # A small context is split: half for the (shortened) draft, half for the verdicts.
+        template_tokens = message_tokens(critic_messages({**values, "document": ""}))
+        room = context - template_tokens - max(CRITIC_MAX_TOKENS, context // 2) - 64
+        document = _fit_document(document, room)
+    messages = critic_messages({**values, "document": document})
+    max_tokens, notes = call_budget(
+        f"critique round {round_}", CRITIC_MAX_TOKENS, message_tokens(messages), context, structured=True
+    )
+    model = with_trace_fields(models.chat("critic", max_tokens), round=round_)
+    report, raw = await review(model, messages)
+    return report, raw, notes
+
+
 async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
     """Deterministic checks, then one LLM review; decide which sections to rewrite and how."""
     ctx = runtime.context
@@ -83,18 +103,7 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
         "round": str(round_),
         "max_revisions": str(ctx.max_revisions),
     }
-    context = ctx.models.context_length
-    if context:
-        # A small context is split: half for the (shortened) draft, half for the verdicts.
-        template_tokens = message_tokens(critic_messages({**values, "document": ""}))
-        room = context - template_tokens - max(CRITIC_MAX_TOKENS, context // 2) - 64
-        document = _fit_document(document, room)
-    messages = critic_messages({**values, "document": document})
-    max_tokens, notes = call_budget(
-        f"critique round {round_}", CRITIC_MAX_TOKENS, message_tokens(messages), context, structured=True
-    )
-    model = with_trace_fields(ctx.models.chat("critic", max_tokens), round=round_)
-    report, raw = await review(model, messages)
+    report, raw, notes = await critic_review(ctx.models, values, document, round_)
     verifier_fixes = {n: [as_fix(f) for f in found] for n, found in round_findings(state, round_).items()}
     fixes = fixes_by_section(report, checks, set(range(1, 13)), verifier_fixes)
     for number, draft in latest.items():
