@@ -55,8 +55,10 @@ class SavedDocument:
             new = prose[number].strip()
             if number == 7:
                 new = without_diagram(new)
-            if start == end and text[end : end + 3] == "###":
-                new += "\n\n"  # an empty prose right before code's subheading needs its separator
+            if start == end:  # an empty prose: the new one needs its own blank lines around it
+                new = ("" if text[:start].endswith("\n") else "\n\n") + new
+                after = text[end:]
+                new += "" if after.startswith("\n") else "\n\n" if after else "\n"
             text = text[:start] + new + text[end:]
         if front_matter is not None:
             text = render_front_matter(front_matter) + text[self.front_matter_end :]
