@@ -185,10 +185,14 @@ def test_bad_flags_exit_2_and_write_nothing(cli, args, field):
         None,  # missing file
         "# Notes\n\nJust a markdown file.\n",
         "---\ncompany: Meta\ntopic: Feed\n---\n\n# Feed\n\n## 1. Interview Overview\n\nOnly one section.\n",
+        "twelve sections, seniority E9",
     ],
 )
 def test_a_missing_or_foreign_document_exits_2(cli, tmp_path, text):
     path = tmp_path / "doc.md"
+    if text == "twelve sections, seniority E9":
+        sections = "\n\n".join(f"## {s.number}. {s.title}\n\nProse." for s in load_catalogue().sections)
+        text = f"---\ncompany: Meta\ntopic: Feed\nseniority: E9\n---\n\n# Feed\n\n{sections}\n"
     if text is not None:
         path.write_text(text)
     result = cli("revise", path, "--section", 1, "--note", NOTE)

@@ -121,14 +121,18 @@ def load_revision(path: Path, sections: list[int], note: str) -> tuple[SavedDocu
         if not 1 <= number <= 12:
             raise InputError("--section", f"must be between 1 and 12, got {number}")
     if not path.is_file():
-        raise InputError("DOCUMENT", f"no such file: {path}")
+        raise InputError("DOCUMENT", f"{'not a file' if path.exists() else 'no such file'}: {path}")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError("DOCUMENT", f"cannot read {path}: {type(exc).__name__}") from None
     doc = parse_saved(text)
     meta = doc.front_matter
-    params = make_params(meta.get("seniority") or "E7", meta.get("focus"), meta.get("duration") or 60)
+    try:
+        params = make_params(meta.get("seniority") or "E7", meta.get("focus"), meta.get("duration") or 60)
+    except InputError as exc:  # named after generate's flags; here the value came from the file
+        told = str(exc).removeprefix(f"{exc.field}: ")
+        raise InputError("DOCUMENT", f"front matter {exc.field.lstrip('-')}: {told}") from None
     return doc, params
 
 
