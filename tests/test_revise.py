@@ -155,6 +155,7 @@ def test_a_document_whose_run_is_gone_is_revised_from_its_own_text(cli, tmp_path
     writer = writer_requests(cli.server)[12]
     prefix = writer.messages[0]["content"] + writer.messages[1]["content"]
     assert "Body of section 9, round 0" in prefix  # the other sections stand in for the plan
+    assert "Body of section 4, round 0" not in prefix  # its own old text comes once, in the brief
     assert "**Average feed QPS**" not in prefix
     assert parse_saved(revised).front_matter["revised"][-1]["source"].startswith("document text")
 

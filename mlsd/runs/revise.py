@@ -40,12 +40,13 @@ from mlsd.prompts import (
     load_catalogue,
     template_versions,
 )
-from mlsd.records import Params, Record, make_params, validate_record
+from mlsd.records import Frequency, Params, Record, make_params, validate_record
 from mlsd.runs.runner import REVISE_STRATEGY, new_run_id, stored_inputs, stored_state
 from mlsd.runs.saved_document import SavedDocument, parse_saved
 from mlsd.runs.store import RunStore
 from mlsd.runs.tracing import CallRecorder
 
+FREQUENCIES = {f.value for f in Frequency}
 # A document copied from elsewhere has no record: its own first sections describe the product.
 NO_DESCRIPTION = "Not stored with this document: its Interview Overview and Problem Definition describe it."
 
@@ -212,7 +213,10 @@ def _document_inputs(doc: SavedDocument, params: Params, sections: list[int]) ->
         {
             "company_name": str(meta["company"]),
             "ml_topic": str(meta["topic"]),
-            "interview_frequency": str(meta.get("frequency") or "Medium"),
+            # An unknown frequency only colours the prompt; it is no reason to refuse the revision.
+            "interview_frequency": meta.get("frequency")
+            if meta.get("frequency") in FREQUENCIES
+            else "Medium",
             "product_description": NO_DESCRIPTION,
         }
     )

@@ -40,11 +40,10 @@ class SavedDocument:
 
     def others(self, numbers: set[int]) -> str:
         """The body with the prose of the given sections left out (context for their writers)."""
-        text, end = self.text, len(self.text)
-        for number in sorted(numbers, reverse=True):
+        text = self.text
+        for number in sorted(numbers, reverse=True):  # from the end, so earlier offsets stay valid
             start, stop = self.prose_spans[number]
-            text = f"{text[:start]}(this section is being revised){text[stop:end]}"
-            end = len(text)
+            text = f"{text[:start]}(this section is being revised){text[stop:]}"
         return text[self.front_matter_end :].lstrip("\n")
 
     def spliced(self, prose: dict[int, str], front_matter: dict | None = None) -> str:
