@@ -107,6 +107,30 @@ def plan_outline(plan: InterviewPlan) -> str:
     return f"{sections}\n\nSystem diagram edges (code draws them in §7):\n{edges}"
 
 
+# A saved document revised without its run (``mlsd revise``): the document stands in for the plan.
+NO_PLAN_FRAMING = "Not stored with this document: take the framing from its own sections below."
+NO_PLAN_FACTS = (
+    "Not stored with this document: the numbers its sections below state are the fact sheet; reuse"
+    " them exactly and never introduce a conflicting one."
+)
+NO_PLAN_KEY_POINTS = "none stored with this document: keep the points your previous draft makes"
+
+
+def document_prefix_values(
+    record: Record, params: Params, archetype: Archetype, document: str
+) -> dict[str, str]:
+    """Writer-prefix values for a saved document whose run is gone: its own text replaces the plan."""
+    return {
+        **common_values(record, params),
+        "archetype_name": archetype.name,
+        "archetype_guide_short": writer_guide(archetype),
+        "framing": NO_PLAN_FRAMING,
+        "fact_sheet": NO_PLAN_FACTS,
+        "plan_outline": f"The document as saved (the section you revise is in your brief):\n\n{document}",
+        "time_plan": time_plan_text(params, archetype),
+    }
+
+
 def writer_prefix_values(record: Record, params: Params, plan: InterviewPlan) -> dict[str, str]:
     """Values of the shared writer prefix: identical for all twelve sections."""
     archetype = plan_archetype(plan)
@@ -123,6 +147,17 @@ def writer_prefix_values(record: Record, params: Params, plan: InterviewPlan) ->
 
 def section_brief(spec: SectionSpec, params: Params, plan: InterviewPlan, target_words: int) -> str:
     """The section-specific user message, sent after the shared prefix."""
+    return _brief(spec, params, plan_archetype(plan), plan.key_points(spec.number), target_words)
+
+
+def document_section_brief(spec: SectionSpec, params: Params, archetype: Archetype, target_words: int) -> str:
+    """The brief for a section of a saved document whose plan is gone (``mlsd revise``)."""
+    return _brief(spec, params, archetype, [NO_PLAN_KEY_POINTS], target_words)
+
+
+def _brief(
+    spec: SectionSpec, params: Params, archetype: Archetype, key_points: list[str], target_words: int
+) -> str:
     level = params.seniority.value
     focus = "none"
     if params.focus_area:
@@ -136,8 +171,8 @@ def section_brief(spec: SectionSpec, params: Params, plan: InterviewPlan, target
         level_criteria=spec.levels[level],
         must_include=_bullets(spec.must_include),
         focus_emphasis=focus,
-        key_points=_bullets(plan.key_points(spec.number)),
-        archetype_points=_bullets(section_points(plan_archetype(plan), spec.number)),
+        key_points=_bullets(key_points),
+        archetype_points=_bullets(section_points(archetype, spec.number)),
         avoid=_bullets(spec.avoid),
         target_words=target_words,
         seniority=level,

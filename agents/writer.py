@@ -112,7 +112,12 @@ def writer_prefix(
         return load_template("writer_system_compact").render_pair(
             **briefs.small_writer_prefix_values(record, params, plan)
         )
-    return load_template("writer_system").render_pair(**briefs.writer_prefix_values(record, params, plan))
+    return rendered_prefix(briefs.writer_prefix_values(record, params, plan))
+
+
+def rendered_prefix(values: dict[str, str]) -> tuple[str, str]:
+    """The full writer prefix from its template values (also built from a saved document's text)."""
+    return load_template("writer_system").render_pair(**values)
 
 
 def prefix_messages(system_text: str, user_text: str) -> list[BaseMessage]:

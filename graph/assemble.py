@@ -47,9 +47,13 @@ def section_body(number: int, draft: str, slots: list[PhaseSlot], plan: Intervie
         return f"{draft.rstrip()}\n\n### Interview time plan\n\n{time_plan_table(slots)}"
     if number == 7:
         # One diagram, from the plan, so it always parses and matches the fact sheet.
-        prose = _MERMAID_BLOCK.sub("", draft).strip()
-        return f"### System diagram\n\n{mermaid_diagram(plan)}\n\n{prose}"
+        return f"### System diagram\n\n{mermaid_diagram(plan)}\n\n{without_diagram(draft)}"
     return draft.strip()
+
+
+def without_diagram(draft: str) -> str:
+    """A §7 draft without any Mermaid block the writer drew: code draws the only diagram."""
+    return _MERMAID_BLOCK.sub("", draft).strip()
 
 
 def heading(number: int) -> str:

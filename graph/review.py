@@ -25,7 +25,7 @@ from mlsd.graph.nodes import write_task
 from mlsd.graph.state import DocState
 from mlsd.graph.usage import usage_entry
 from mlsd.graph.verify import round_findings
-from mlsd.llm.models import with_trace_fields
+from mlsd.llm.models import ChatFactory, with_trace_fields
 from mlsd.llm.tokens import count_tokens
 from mlsd.prompts.timeplan import PhaseSlot
 from mlsd.records import Params, Record
@@ -65,6 +65,25 @@ def _fit_document(document: str, room_tokens: int) -> str:
     return document[: max(2000, room_tokens * 3)] + "\n\n[… draft shortened to fit the model's context …]"
 
 
+async def critic_review(
+    models: ChatFactory, values: dict[str, str], document: str, round_: int
+) -> tuple[CriticReport, object, list[str]]:
+    """One critic call over a whole draft, fitted to the model's context: (report, answer, notes)."""
+    context = models.context_length
+    if context:
+        # A small context is split: half for the (shortened) draft, half for the verdicts.
+        template_tokens = message_tokens(critic_messages({**values, "document": ""}))
+        room = context - template_tokens - max(CRITIC_MAX_TOKENS, context // 2) - 64
+        document = _fit_document(document, room)
+    messages = critic_messages({**values, "document": document})
+    max_tokens, notes = call_budget(
+        f"critique round {round_}", CRITIC_MAX_TOKENS, message_tokens(messages), context, structured=True
+    )
+    model = with_trace_fields(models.chat("critic", max_tokens), round=round_)
+    report, raw = await review(model, messages)
+    return report, raw, notes
+
+
 async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
     """Deterministic checks, then one LLM review; decide which sections to rewrite and how."""
     ctx = runtime.context
@@ -85,23 +104,12 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
         "round": str(round_),
         "max_revisions": str(ctx.max_revisions),
     }
-    context = ctx.models.context_length
-    if is_small_model(context):
+    if is_small_model(ctx.models.context_length):
         # A small model cannot review a document (it would only return noise at the cost of its
         # longest call): the deterministic checks are the whole critique there.
         note = f"critique round {round_}: deterministic checks only (no LLM review on a small model)"
         return _review_entry(latest, round_, checks, CriticReport(sections=[]), {}, [], [note])
-    if context:
-        # A small context is split: half for the (shortened) draft, half for the verdicts.
-        template_tokens = message_tokens(critic_messages({**values, "document": ""}))
-        room = context - template_tokens - max(CRITIC_MAX_TOKENS, context // 2) - 64
-        document = _fit_document(document, room)
-    messages = critic_messages({**values, "document": document})
-    max_tokens, notes = call_budget(
-        f"critique round {round_}", CRITIC_MAX_TOKENS, message_tokens(messages), context, structured=True
-    )
-    model = with_trace_fields(ctx.models.chat("critic", max_tokens), round=round_)
-    report, raw = await review(model, messages)
+    report, raw, notes = await critic_review(ctx.models, values, document, round_)
     verifier_fixes = {n: [as_fix(f) for f in found] for n, found in round_findings(state, round_).items()}
     usage = [usage_entry("critique", ctx.models.model_names["critic"], raw, None, round_)]
     return _review_entry(latest, round_, checks, report, verifier_fixes, usage, notes)

@@ -53,8 +53,10 @@ def document_path(out_dir: Path, company: str, topic: str, params: Params, suffi
     return path
 
 
-def write_atomically(path: Path, text: str, *, overwrite: bool) -> None:
+def write_atomically(path: Path, text: str, *, overwrite: bool, mode: int | None = None) -> None:
     """Write via a temp file in the same folder, then link or rename it into place.
+
+    ``mode`` sets the file's permissions before it appears (the temp file is created 0600).
 
     Without overwrite, ``os.link`` fails if the target exists, so two processes can never both
     believe they wrote the document, and a reader never sees a partial file. The same text already
@@ -62,7 +64,7 @@ def write_atomically(path: Path, text: str, *, overwrite: bool) -> None:
     resume. Any other OS error (disk full, read-only or missing folder) becomes one OutputWriteError.
     """
     try:
-        _link_or_replace(path, text, overwrite)
+        _link_or_replace(path, text, overwrite, mode)
     except FileExistsError:
         if _holds(path, text):
             return
@@ -82,7 +84,7 @@ def _holds(path: Path, text: str) -> bool:
         return False
 
 
-def _link_or_replace(path: Path, text: str, overwrite: bool) -> None:
+def _link_or_replace(path: Path, text: str, overwrite: bool, mode: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_orphan_temps(path.parent)
     # The writer's pid in the name lets a later save tell an orphan (its writer died) from a live write.
@@ -92,6 +94,8 @@ def _link_or_replace(path: Path, text: str, overwrite: bool) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -99,6 +103,13 @@ def _link_or_replace(path: Path, text: str, overwrite: bool) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def user_file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file: 0666 less the process umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 _TEMP = re.compile(r"^\.mlsd-(\d+)-.*\.tmp$")

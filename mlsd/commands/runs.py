@@ -51,7 +51,7 @@ def list_runs(
     debug: DebugFlag = False,
 ) -> None:
     """List recent runs with their calls, tokens, cost and wall time."""
-    from mlsd.runs.run_report import money, seconds, tokens
+    from mlsd.runs.run_report import money, run_label, seconds, tokens
 
     rows = _store().list_runs(limit=limit, status=status)
     if not rows:
@@ -63,11 +63,11 @@ def list_runs(
         table.add_column(name, no_wrap=True, overflow="ellipsis", justify="right" if right else "left",
                          max_width=48 if name == "company / topic" else None)  # fmt: skip
     for run in rows:
-        record, params = run["record"] or {}, run["params"] or {}
+        params = run["params"] or {}
         table.add_row(
             run["id"],
             run["started_at"][:19].replace("T", " "),
-            f"{record.get('company_name', '?')} / {record.get('ml_topic', '?')}",
+            run_label(run),
             f"{params.get('seniority', '?')} {params.get('duration', '?')}min",
             run["status"],
             str(run["calls"]),

@@ -32,9 +32,8 @@ class RunReport:
 
     @property
     def label(self) -> str:
-        """Company / topic."""
-        record = self.run["record"] or {}
-        return f"{record.get('company_name', '?')} / {record.get('ml_topic', '?')}"
+        """Company / topic, after what a revision revised."""
+        return run_label(self.run)
 
     @property
     def level(self) -> str:
@@ -99,6 +98,16 @@ class RunReport:
     def as_dict(self) -> dict:
         """Everything stored about the run, for ``mlsd runs export``."""
         return {"run": self.run, "calls": self.calls}
+
+
+def run_label(run: dict) -> str:
+    """``Company / topic``; a run of ``mlsd revise`` starts with ``revise §4 of RUN_ID · ``."""
+    record = run.get("record") or {}
+    label = f"{record.get('company_name', '?')} / {record.get('ml_topic', '?')}"
+    if run.get("revises"):
+        sections = ",".join(f"§{n}" for n in run.get("revised_sections") or [])
+        label = f"revise {sections} of {run['revises']} · {label}"
+    return label
 
 
 def parse_time(stamp: str) -> datetime:

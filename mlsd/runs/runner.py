@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mlsd.clock import utc_now
-from mlsd.errors import OutputConflictError
+from mlsd.errors import InputError, OutputConflictError
 from mlsd.graph.context import RunContext
 from mlsd.graph.usage import totals
 from mlsd.llm.failures import as_mlsd_error
@@ -25,6 +25,7 @@ from mlsd.records import Params, Record
 from mlsd.runs.store import RunStore
 
 Progress = Callable[[str, dict], None]
+REVISE_STRATEGY = "revise"  # the strategy column of runs made by `mlsd revise` (mlsd/runs/revise.py)
 
 
 @dataclass
@@ -111,12 +112,28 @@ def stored_inputs(store: RunStore, ref: str) -> tuple[str, Record, Params, Path 
     return row.id, Record.model_validate(row.record), Params.model_validate(row.params), out_dir
 
 
+async def stored_state(home: Path, run_id: str) -> dict:
+    """The graph state last checkpointed for a run (plan, archetype, drafts…); {} if there is none."""
+    path = home / "checkpoints.db"
+    if not path.exists():
+        return {}  # opening the saver would create an empty database
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    from mlsd.graph.builder import build_graph
+
+    async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
+        snapshot = await build_graph(saver).aget_state({"configurable": {"thread_id": run_id}})
+    return dict(snapshot.values or {})
+
+
 def resolve_run(store: RunStore, req: RunRequest) -> tuple[str, bool, RunRequest]:
     """Pick the run id: explicit --resume, an unfinished run for the same key, or a new one.
 
     A resumed run gets a new request carrying the stored inputs; the caller's is never changed.
     """
     if req.resume_id:
+        if store.get(req.resume_id).strategy == REVISE_STRATEGY:
+            raise InputError("--resume", f"{req.resume_id!r} is a revision; rerun its mlsd revise command")
         run_id, record, params, out_dir = stored_inputs(store, req.resume_id)
         store.mark_running(run_id)
         return run_id, True, replace(req, record=record, params=params, out_dir=out_dir or req.out_dir)

@@ -73,6 +73,11 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     )
     """,
+    # 4: a run made by `mlsd revise`: the run whose document it revised, and which sections.
+    """
+    ALTER TABLE runs ADD COLUMN revises TEXT;
+    ALTER TABLE runs ADD COLUMN revised_sections TEXT
+    """,
 ]
 CALL_COLUMNS = (
     "run_id", "call_id", "node", "section", "round", "role", "model", "started_at", "ended_at",
@@ -145,8 +150,8 @@ class RunStore:
         with closing(self._connect()) as conn:
             conn.execute(
                 "INSERT INTO runs (id, run_key, record, params, strategy, provider, models, prompt_versions,"
-                " status, started_at, out_dir, active_since)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+                " status, started_at, out_dir, active_since, revises, revised_sections)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     run_key,
@@ -159,6 +164,8 @@ class RunStore:
                     now,
                     extra.get("out_dir"),
                     now,
+                    extra.get("revises"),
+                    json.dumps(extra["revised_sections"]) if extra.get("revised_sections") else None,
                 ),
             )
 
@@ -287,7 +294,7 @@ class RunStore:
 
 def _run_info(row: sqlite3.Row) -> dict:
     info = dict(row)
-    for key in ("record", "params", "models", "prompt_versions", "totals"):
+    for key in ("record", "params", "models", "prompt_versions", "totals", "revised_sections"):
         info[key] = json.loads(info[key]) if info[key] else None
     info.pop("active_since", None)
     return info

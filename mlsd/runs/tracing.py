@@ -2,8 +2,9 @@
 
 The handler is added to the run's config callbacks, next to whatever LangChain configures itself
 (a LangSmith tracer from its usual environment variables keeps working). Node comes from LangGraph's
-callback metadata (``langgraph_node``), role from the factory (``mlsd_role``), section and round
-from ``with_trace_fields`` in the nodes.
+callback metadata (``langgraph_node``, or ``mlsd_node`` for calls made outside a graph, as by
+``mlsd revise``), role from the factory (``mlsd_role``), section and round from ``with_trace_fields``
+in the nodes.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ class CallRecorder(AsyncCallbackHandler):
         row = {
             "run_id": self.run_id,
             "call_id": str(call_id),
-            "node": meta.get("langgraph_node"),
+            "node": meta.get("langgraph_node") or meta.get("mlsd_node"),
             "section": meta.get("mlsd_section"),
             "round": meta.get("mlsd_round"),
             "role": meta.get("mlsd_role"),
