@@ -88,20 +88,21 @@ def plan_schema(context_length: int | None) -> type[InterviewPlan]:
 
 
 # A plan a person wrote or edited (`mlsd generate --plan`, an edit in the plan review) is checked
-# more strictly than a model's answer: an unknown key is a typo to report, not a field to drop.
-class _UserFact(Fact, extra="forbid"):
+# more strictly than a model's answer: an unknown key is a typo to report, not a field to drop. A
+# bare number in YAML (`value: 80`) is the text a person meant, not a type error.
+class _UserFact(Fact, extra="forbid", coerce_numbers_to_str=True):
     pass
 
 
-class _UserSectionPlan(SectionPlan, extra="forbid"):
+class _UserSectionPlan(SectionPlan, extra="forbid", coerce_numbers_to_str=True):
     pass
 
 
-class _UserEdge(Edge, extra="forbid"):
+class _UserEdge(Edge, extra="forbid", coerce_numbers_to_str=True):
     pass
 
 
-class _UserPlan(InterviewPlan, extra="forbid"):
+class _UserPlan(InterviewPlan, extra="forbid", coerce_numbers_to_str=True):
     facts: list[_UserFact] = Field(min_length=6, max_length=14)
     sections: list[_UserSectionPlan] = Field(min_length=12, max_length=12)
     architecture: list[_UserEdge] = Field(min_length=4, max_length=16)
