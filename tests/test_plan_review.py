@@ -1,6 +1,5 @@
 """The plan review through the real graph and the SQLite checkpointer, with scripted models."""
 
-import asyncio
 import copy
 from pathlib import Path
 
@@ -8,7 +7,6 @@ from helpers.fake_chat import ScriptedChatModel
 from helpers.scripted import plan_json
 from test_graph import factory, request, run
 
-from mlsd.runs.runner import run_document
 from mlsd.runs.store import RunStore
 
 
@@ -121,8 +119,14 @@ def test_a_given_plan_skips_the_archetype_and_planner_calls(tmp_path):
     assert done.state["archetype"] == {"id": "ranking", "reason": "a feed", "source": "user"}
 
 
-def test_a_given_plan_is_its_own_run(tmp_path):
-    given = plan_json() | {"archetype": "ranking"}
-    paused = run(request(tmp_path, review_plan=True), factory())
-    other = asyncio.run(run_document(request(tmp_path, plan=given, checker=lambda *a, **k: []), factory()))
-    assert other.run_id != paused.run_id and not other.resumed
+def test_a_plan_file_is_part_of_the_run_key(tmp_path):
+    first = plan_json() | {"archetype": "ranking"}
+    second = copy.deepcopy(first)
+    second["facts"][0]["value"] = "2.2B DAU"
+    a = run(request(tmp_path, plan=first, review_plan=True), factory())
+    b = run(request(tmp_path, plan=second, review_plan=True), factory())
+    c = run(request(tmp_path, review_plan=True), factory())
+    assert len({a.run_id, b.run_id, c.run_id}) == 3 and not (b.resumed or c.resumed)
+    assert b.review["plan"]["facts"][0]["value"] == "2.2B DAU"
+    again = run(request(tmp_path, plan=first, review_plan=True), factory())
+    assert again.run_id == a.run_id and again.resumed
