@@ -85,3 +85,56 @@ class SmallPlanAnswer(BaseModel):
     framing: str = Field(max_length=300, description="Two sentences: where the model acts, what it decides.")
     ml_objective: str = Field(max_length=160, description="One sentence: what the model predicts.")
     facts: list[SmallFact] = Field(min_length=6, max_length=6)
+
+
+# A plan a person wrote or edited (`mlsd generate --plan`, an edit in the plan review) is checked
+# more strictly than a model's answer: an unknown key is a typo to report, not a field to drop. A
+# bare number in YAML (`value: 80`) is the text a person meant, not a type error.
+class _UserFact(Fact, extra="forbid", coerce_numbers_to_str=True):
+    pass
+
+
+class _UserSectionPlan(SectionPlan, extra="forbid", coerce_numbers_to_str=True):
+    pass
+
+
+class _UserEdge(Edge, extra="forbid", coerce_numbers_to_str=True):
+    pass
+
+
+class _UserPlan(InterviewPlan, extra="forbid", coerce_numbers_to_str=True):
+    facts: list[_UserFact] = Field(min_length=6, max_length=14)
+    sections: list[_UserSectionPlan] = Field(min_length=12, max_length=12)
+    architecture: list[_UserEdge] = Field(min_length=4, max_length=16)
+
+
+def checked_plan(data: object, archetype: str = "") -> InterviewPlan:
+    """A user's plan: the model's bounds, no unknown keys, sections 1-12 once each, a known archetype.
+
+    ``archetype`` fills an empty archetype (an edit that left it out keeps the run's). Raises
+    ValueError with one line naming the field (pydantic's ValidationError is a ValueError).
+    """
+    from mlsd.prompts import ARCHETYPE_IDS
+
+    plan = _UserPlan.model_validate(data)
+    numbers = sorted(s.number for s in plan.sections)
+    if numbers != list(range(1, 13)):
+        raise ValueError("sections: need exactly one entry for each section number 1-12")
+    chosen = plan.archetype or archetype
+    if chosen not in ARCHETYPE_IDS:
+        raise ValueError(f"archetype: must be one of {', '.join(ARCHETYPE_IDS)} (got {chosen!r})")
+    return InterviewPlan.model_validate({**plan.model_dump(), "archetype": chosen})
+
+
+def plan_error(exc: ValueError) -> str:
+    """One line naming the field of the first problem, e.g. ``facts item 3, value: ...``."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return " ".join(str(exc).split())
+    first = exc.errors()[0]
+    where = ""
+    for part in first["loc"]:
+        # Items are counted from 1, as a person counts the entries of a YAML list.
+        where += f" item {part + 1}" if isinstance(part, int) else f"{', ' if where else ''}{part}"
+    return f"{where or 'plan'}: {first['msg']}"

@@ -8,8 +8,9 @@ from mlsd.graph.check_plan import check_plan
 from mlsd.graph.collect import after_collect, collect
 from mlsd.graph.context import RunContext
 from mlsd.graph.finish import assemble, save
-from mlsd.graph.nodes import archetype, fan_out, plan, prepare, write_section
+from mlsd.graph.nodes import archetype, plan, prepare, write_section
 from mlsd.graph.review import after_critique, critique
+from mlsd.graph.review_plan import after_review, review_plan
 from mlsd.graph.state import DocState
 from mlsd.graph.verify import verify
 
@@ -25,6 +26,9 @@ def build_graph(checkpointer=None, context_schema: type[RunContext] = RunContext
     builder.add_node("plan", plan)
     # check_plan: verify the fact sheet and derivations; with findings, the planner corrects the plan.
     builder.add_node("check_plan", check_plan)
+    # review_plan: with --review-plan, pause (interrupt) for the user to accept, edit or comment on
+    # the plan; otherwise a pass-through, so the graph has one shape for the CLI and Studio.
+    builder.add_node("review_plan", review_plan)
     # write_section: one branch per section via Send, all in parallel.
     builder.add_node("write_section", write_section)
     # collect: join the writers; re-send a failed section once, else fail (resumable).
@@ -42,7 +46,8 @@ def build_graph(checkpointer=None, context_schema: type[RunContext] = RunContext
     builder.add_edge("prepare", "archetype")
     builder.add_edge("archetype", "plan")
     builder.add_edge("plan", "check_plan")
-    builder.add_conditional_edges("check_plan", fan_out, ["write_section"])
+    builder.add_edge("check_plan", "review_plan")
+    builder.add_conditional_edges("review_plan", after_review, ["write_section", "review_plan"])
     builder.add_edge("write_section", "collect")
     builder.add_conditional_edges("collect", after_collect, ["write_section", "verify_section", "critique"])
     builder.add_edge("verify_section", "critique")

@@ -48,9 +48,13 @@ def repair_request(findings: list[dict]) -> str:
 
 
 async def check_plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
-    """One verifier call over the plan; with findings, one planner call that corrects it."""
+    """One verifier call over the plan; with findings, one planner call that corrects it.
+
+    A plan the user prepared (``--plan``) is not checked: the user is its authority, and the
+    planner would otherwise rewrite their numbers without asking (they can ask for a review).
+    """
     ctx = runtime.context
-    if not ctx.verify:
+    if not ctx.verify or state.get("given_plan"):
         return {}
     record, params = Record.model_validate(state["record"]), Params.model_validate(state["params"])
     plan = InterviewPlan.model_validate(state["plan"])
@@ -76,22 +80,50 @@ async def check_plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
     entry = {"number": 0, "round": 0, "findings": findings}
     if not findings:
         return {"verifications": [entry], "usage": usage, "notes": notes}
-    archetype = load_archetype(plan.archetype or "ranking")
-    first = planner_messages(briefs.planner_values(record, params, archetype))
-    repair = [*first, AIMessage(plan.model_dump_json(exclude={"archetype", "archetype_reason"})),
-              HumanMessage(repair_request(findings))]  # fmt: skip
-    plan_tokens, plan_notes = call_budget(
-        "plan repair", PLANNER_MAX_TOKENS, message_tokens(repair), context, structured=True
+    update = await revise_plan(
+        record, params, plan, ctx, repair_request(findings), node="check_plan", label="plan repair"
     )
-    fixed, raw_plan = await make_plan(ctx.models.chat("planner", plan_tokens), repair)
-    fixed = fixed.model_copy(update={"archetype": plan.archetype, "archetype_reason": plan.archetype_reason})
-    system, user = writer_prefix(record, params, fixed, is_small_model(context))
-    usage.append(usage_entry("check_plan", ctx.models.model_names["planner"], raw_plan))
     note = f"plan: the verifier found {len(findings)} error(s); the planner corrected the plan"
     return {
-        "plan": fixed.model_dump(mode="json"),
-        "writer_prefix": [system, user],
+        **update,
         "verifications": [entry],
-        "usage": usage,
-        "notes": [*notes, *plan_notes, note],
+        "usage": [*usage, *update["usage"]],
+        "notes": [*notes, *update["notes"], note],
     }
+
+
+def plan_update(record: Record, params: Params, plan: InterviewPlan, small: bool = False) -> dict:
+    """The state update for a new plan: the plan and the writers' shared prefix built from it."""
+    system, user = writer_prefix(record, params, plan, small)
+    return {"plan": plan.model_dump(mode="json"), "writer_prefix": [system, user]}
+
+
+async def revise_plan(
+    record: Record,
+    params: Params,
+    plan: InterviewPlan,
+    ctx: RunContext,
+    request: str,
+    *,
+    node: str,
+    label: str,
+) -> dict:
+    """One more planner call: the first prompt, the plan as its answer, then ``request``.
+
+    Used for the verifier's findings here and for the user's feedback in the plan review; the
+    archetype stays the one the plan was made for. Returns the state update (plan, writer prefix,
+    usage, notes).
+    """
+    archetype = load_archetype(plan.archetype or "ranking")
+    first = planner_messages(briefs.planner_values(record, params, archetype))
+    messages = [*first, AIMessage(plan.model_dump_json(exclude={"archetype", "archetype_reason"})),
+                HumanMessage(request)]  # fmt: skip
+    context = ctx.models.context_length
+    max_tokens, notes = call_budget(
+        label, PLANNER_MAX_TOKENS, message_tokens(messages), context, structured=True
+    )
+    fixed, raw = await make_plan(ctx.models.chat("planner", max_tokens), messages)
+    fixed = fixed.model_copy(update={"archetype": plan.archetype, "archetype_reason": plan.archetype_reason})
+    usage = [usage_entry(node, ctx.models.model_names["planner"], raw)]
+    update = plan_update(record, params, fixed, is_small_model(context))
+    return {**update, "usage": usage, "notes": notes}

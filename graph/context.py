@@ -35,3 +35,5 @@ class RunContext:
     archetype: str | None = None
     # Run the per-section verifiers after each round of drafts (ARCHITECTURE.md, "The graph").
     verify: bool = True
+    # Pause after the plan check for the user's review (graph/review_plan.py); off: a pass-through.
+    review_plan: bool = False

@@ -58,8 +58,12 @@ async def archetype(state: DocState, runtime: Runtime[RunContext]) -> dict:
     ctx = runtime.context
     params = Params.model_validate(state["params"])
     record = Record.model_validate(state["record"])
+    given = state.get("given_plan")
     if ctx.archetype:
         choice, update = {"id": ctx.archetype, "reason": "forced with --archetype", "source": "user"}, {}
+    elif given:
+        reason = given.get("archetype_reason") or "from the user's plan file"
+        choice, update = {"id": given["archetype"], "reason": reason, "source": "user"}, {}
     elif ctx.plan_library is not None:
         from mlsd.graph.plan_reuse import plan_key
 
@@ -86,11 +90,25 @@ async def _classify(record: Record, ctx: RunContext) -> tuple[dict, dict]:
 async def plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
     """Ask the planner for framing, the shared fact sheet and key points; build the writer prefix."""
     ctx = runtime.context
+    if state.get("given_plan"):
+        return _given_plan(state, is_small_model(ctx.models.context_length))
     if ctx.plan_library is not None:
         from mlsd.graph.plan_reuse import plan_with_library
 
         return await plan_with_library(state, ctx, lambda: _fresh_plan(state, ctx))
     return await _fresh_plan(state, ctx)
+
+
+def _given_plan(state: DocState, small: bool) -> dict:
+    """The plan the user prepared (``--plan``), already validated by the CLI: no planner call."""
+    record, params = Record.model_validate(state["record"]), Params.model_validate(state["params"])
+    chosen = state["archetype"]
+    given = InterviewPlan.model_validate(
+        {**state["given_plan"], "archetype": chosen["id"], "archetype_reason": chosen["reason"]}
+    )
+    system, user = writer_prefix(record, params, given, small)
+    note = "plan: from the user's plan file (no planner call, no plan check)"
+    return {"plan": given.model_dump(mode="json"), "writer_prefix": [system, user], "notes": [note]}
 
 
 async def _fresh_plan(state: DocState, ctx: RunContext) -> dict:

@@ -15,6 +15,9 @@ class DocState(TypedDict, total=False):
     budgets: list[dict]  # per-section words, tokens and max_tokens
     archetype: dict  # {"id", "reason", "source": "planner" | "user"}
     plan: dict  # the planner's InterviewPlan
+    given_plan: dict  # input only: a plan the user prepared (`--plan`); no archetype or planner call
+    review_requested: bool  # input only: pause for the plan review, so a resumed run keeps reviewing
+    plan_review: dict  # the last review decision: {"action": accept, edit, feedback, invalid or off}
     plan_reused_from: str  # run whose framing, facts and architecture this plan reuses (batch only)
     writer_prefix: list[str]  # [system, user]: byte-identical for all twelve writers
     drafts: Annotated[list[dict], operator.add]  # every section draft of every round

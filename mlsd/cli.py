@@ -9,6 +9,7 @@ import typer
 from mlsd.commands.batch import batch
 from mlsd.commands.eval import eval_app
 from mlsd.commands.generate import generate
+from mlsd.commands.plan import plan
 from mlsd.commands.revise import revise
 from mlsd.commands.runs import runs_app
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.command()(generate)
 app.command()(batch)
 app.command()(revise)
+app.command()(plan)
 app.add_typer(runs_app, name="runs")
 app.add_typer(eval_app, name="eval")
 

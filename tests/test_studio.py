@@ -94,12 +94,24 @@ def test_langgraph_dev_runs_the_graph_once_against_the_stub(stub, tmp_path):
             "context": {"out_dir": str(tmp_path / "content"), "max_revisions": 0},
         }
         state = call(f"{base}/threads/{thread['thread_id']}/runs/wait", payload, timeout=120)
+        # The plan review is Studio's human-in-the-loop step: the run stops at the interrupt, and
+        # a resume command with the decision continues it.
+        review = call(f"{base}/threads", {})
+        url = f"{base}/threads/{review['thread_id']}"
+        context = {"out_dir": str(tmp_path / "reviewed"), "max_revisions": 0, "review_plan": True}
+        paused = call(f"{url}/runs/wait", {**payload, "context": context}, timeout=120)
+        waiting = call(f"{url}/state")
+        resumed = {"assistant_id": "mlsd", "command": {"resume": {"action": "accept"}}, "context": context}
+        reviewed = call(f"{url}/runs/wait", resumed, timeout=120)
     finally:
         stop(proc)
     assert proc.poll() is not None
+    assert not paused.get("output_path") and waiting["next"] == ["review_plan"]
+    assert waiting["tasks"][0]["interrupts"][0]["value"]["plan"]["facts"][0]["value"] == "2B DAU"
+    assert Path(reviewed["output_path"]).is_file()
     assert state.get("output_path"), json.dumps(state)[:2000]
     assert Path(state["output_path"]).is_file()
-    assert len(writer_requests(server)) == 12
+    assert len(writer_requests(server)) == 24
     assert {r.schema_name for r in server.requests} == {
         "ArchetypeChoice", "InterviewPlan", "PlanVerification", "Verification", "CriticReport", None,
     }  # fmt: skip

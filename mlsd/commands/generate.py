@@ -76,12 +76,20 @@ def generate(
     ] = None,
     archetype: opt.Archetype = None,
     verify: opt.Verify = None,
+    review_plan: opt.ReviewPlan = False,
+    plan: opt.PlanFile = None,
+    accept_plan: opt.AcceptPlan = False,
+    plan_feedback: opt.PlanFeedback = None,
     debug: opt.Debug = False,
 ) -> None:
     """Generate one interview-prep document from a JSON record."""
+    from mlsd.commands.plan_review import resume_decision
     from mlsd.settings import choose_endpoint, mlsd_home, prompt_logging
 
     archetype = opt.checked_archetype(archetype)
+    if (review_plan or plan) and strategy != "multi-agent":
+        raise InputError("--review-plan" if review_plan else "--plan", "only with --strategy multi-agent")
+    decision = resume_decision(mlsd_home(), resume, accept_plan, plan, plan_feedback)
     endpoint = choose_endpoint(provider, model, base_url)
     roles = {"planner": planner_model, "writer": writer_model, "critic": critic_model}
     if resume:
@@ -90,6 +98,11 @@ def generate(
         out_dir = stored_out_dir or out_dir
     else:
         rec, params = _record_and_params(record, seniority, focus_area, duration)
+    given_plan = None
+    if plan is not None and not resume:
+        from mlsd.commands.plan_file import load_plan_file
+
+        given_plan = load_plan_file(plan, archetype, need_archetype=True)
     if dry_run:
         from mlsd.commands.dry_run import print_dry_run
 
@@ -130,6 +143,9 @@ def generate(
         log_prompts=prompt_logging(log_prompts),
         archetype=archetype,
         verify=opt.verify_default(verify, endpoint.provider),
+        review_plan=review_plan,
+        resume_value=decision,
+        plan=given_plan,
     )
     import asyncio
 
@@ -147,6 +163,9 @@ def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
 
 
 async def _run(request, endpoint, roles, local_model, timeout, expect):
+    from dataclasses import replace
+
+    from mlsd.commands.plan_review import review
     from mlsd.commands.progress import RunProgress
     from mlsd.llm.models import OpenAIChatFactory
 
@@ -158,9 +177,17 @@ async def _run(request, endpoint, roles, local_model, timeout, expect):
             hint = " (--fresh starts over)" if resumed else ""
             err_console.print(f"{verb} {run_id}{hint}", markup=False)
 
-        progress = stack.enter_context(RunProgress(err_console, err_console.is_terminal, expect))
         run = _runner(request.strategy)
-        return await run(request, OpenAIChatFactory(config), progress, on_start)
+        while True:
+            # One display per leg, so a plan review talks to a terminal no live table is drawing on.
+            with RunProgress(err_console, err_console.is_terminal, expect) as progress:
+                outcome = await run(request, OpenAIChatFactory(config), progress, on_start)
+            if getattr(outcome, "review", None) is None:
+                return outcome
+            # Paused for the plan review: decide here and continue the same run (same local server).
+            decision = review(outcome.review, outcome.run_id)
+            request = replace(request, resume_id=outcome.run_id, resume_value=decision, fresh=False)
+            on_start = None
 
 
 def _runner(strategy: str):

@@ -40,6 +40,28 @@ Verify = Annotated[
     ),
 ]
 
+ReviewPlan = Annotated[
+    bool,
+    typer.Option(
+        "--review-plan",
+        help="Pause after planning: accept, edit or comment on the plan (no terminal: print it, exit 5).",
+    ),
+]
+PlanFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--plan",
+        help="Write from this plan (YAML from `mlsd plan`); with --resume: a paused review's edited plan.",
+    ),
+]
+AcceptPlan = Annotated[
+    bool, typer.Option("--accept-plan", help="With --resume: accept the paused run's plan.")
+]
+PlanFeedback = Annotated[
+    str | None,
+    typer.Option("--plan-feedback", help="With --resume: what the planner should change in the paused plan."),
+]
+
 
 def checked_archetype(archetype: str | None) -> str | None:
     """The --archetype value, or a one-line input error naming the valid ids."""

@@ -45,7 +45,7 @@ def _report(ref: str):
 @one_line_errors()
 def list_runs(
     limit: Annotated[int, typer.Option(min=1, help="Newest runs to show.")] = 20,
-    status: Annotated[str | None, typer.Option(help="Only runs with this status: running, done, failed.")] = (
+    status: Annotated[str | None, typer.Option(help="Only this status: running, paused, done, failed.")] = (
         None
     ),
     debug: DebugFlag = False,

@@ -26,6 +26,7 @@ from mlsd.runs.store import RunStore
 
 Progress = Callable[[str, dict], None]
 REVISE_STRATEGY = "revise"  # the strategy column of runs made by `mlsd revise` (mlsd/runs/revise.py)
+PLAN_ONLY = "plan-only"  # the stored strategy of an `mlsd plan` run
 
 
 @dataclass
@@ -48,6 +49,10 @@ class RunRequest:
     log_prompts: bool = True  # False keeps call metadata but stores no prompt or answer text
     archetype: str | None = None  # forced archetype id; None lets the archetype step choose
     verify: bool = True  # per-section verifiers after each round of drafts
+    review_plan: bool = False  # pause after the plan check for the user's review (graph/review_plan.py)
+    resume_value: dict | None = None  # the review decision a paused run resumes with
+    plan: dict | None = None  # a plan the user prepared (`--plan`): no archetype or planner call
+    plan_only: bool = False  # stop before the review, with the plan made (`mlsd plan`)
     now: datetime = field(default_factory=utc_now)
 
 
@@ -59,6 +64,7 @@ class RunOutcome:
     resumed: bool
     output_path: str | None
     state: dict
+    review: dict | None = None  # paused for the plan review: what the interrupt shows (plan, archetype)
 
 
 def run_key(record: Record, params: Params, strategy: str) -> str:
@@ -75,9 +81,23 @@ def new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
 
 
-def initial_state(record: Record, params: Params) -> dict:
-    """The graph's input for a fresh run."""
-    return {"record": record.model_dump(mode="json"), "params": params.model_dump(mode="json")}
+def request_key(req: RunRequest) -> str:
+    """The run key of a request: a forced archetype, a given plan or a plan-only run is another run."""
+    strategy = req.strategy + (f":{req.archetype}" if req.archetype else "")
+    if req.plan is not None:
+        digest = hashlib.sha256(json.dumps(req.plan, sort_keys=True).encode()).hexdigest()
+        strategy += f":plan={digest}"
+    return run_key(req.record, req.params, strategy + (":plan-only" if req.plan_only else ""))
+
+
+def initial_state(record: Record, params: Params, plan: dict | None = None, review: bool = False) -> dict:
+    """The graph's input for a fresh run; the review flag lives in the state so resumes keep it."""
+    state = {"record": record.model_dump(mode="json"), "params": params.model_dump(mode="json")}
+    if plan is not None:
+        state["given_plan"] = plan
+    if review:
+        state["review_requested"] = True
+    return state
 
 
 @contextlib.contextmanager
@@ -99,10 +119,10 @@ def run_lock(home: Path, run_id: str):
 def recursion_limit(max_revisions: int) -> int:
     """Graph steps a run may take, with room for re-sends.
 
-    prepare, archetype, plan, check_plan; write, collect, verify and critique per round; assemble,
-    save.
+    prepare, archetype, plan, check_plan, review_plan (twice after feedback); write, collect, verify
+    and critique per round; assemble, save.
     """
-    return 6 + 4 * (max_revisions + 1) + 2 * (max_revisions + 1) + 4
+    return 8 + 4 * (max_revisions + 1) + 2 * (max_revisions + 1) + 4
 
 
 def stored_inputs(store: RunStore, ref: str) -> tuple[str, Record, Params, Path | None]:
@@ -132,13 +152,16 @@ def resolve_run(store: RunStore, req: RunRequest) -> tuple[str, bool, RunRequest
     A resumed run gets a new request carrying the stored inputs; the caller's is never changed.
     """
     if req.resume_id:
-        if store.get(req.resume_id).strategy == REVISE_STRATEGY:
+        strategy = store.get(req.resume_id).strategy
+        if strategy == REVISE_STRATEGY:
             raise InputError("--resume", f"{req.resume_id!r} is a revision; rerun its mlsd revise command")
+        if strategy == PLAN_ONLY:
+            raise InputError("--resume", "that run only made a plan; write from it with --plan FILE")
         run_id, record, params, out_dir = stored_inputs(store, req.resume_id)
         store.mark_running(run_id)
         return run_id, True, replace(req, record=record, params=params, out_dir=out_dir or req.out_dir)
-    # A forced archetype is another document: it must not resume a run that chose its own.
-    key = run_key(req.record, req.params, req.strategy + (f":{req.archetype}" if req.archetype else ""))
+    # A forced archetype or a given plan is another document: it must not resume a run that chose its own.
+    key = request_key(req)
     row = None if req.fresh else store.unfinished(key)
     if row:
         store.mark_running(row.id)
@@ -149,7 +172,7 @@ def resolve_run(store: RunStore, req: RunRequest) -> tuple[str, bool, RunRequest
         key,
         req.record.model_dump(mode="json"),
         req.params.model_dump(mode="json"),
-        req.strategy,
+        PLAN_ONLY if req.plan_only else req.strategy,
         provider=req.provider,
         prompt_versions=template_versions(),
         out_dir=str(req.out_dir),
@@ -157,18 +180,28 @@ def resolve_run(store: RunStore, req: RunRequest) -> tuple[str, bool, RunRequest
     return run_id, False, req
 
 
-async def _stream(graph, snapshot, req: RunRequest, config: dict, ctx: RunContext, progress) -> dict:
+async def _stream(graph, snapshot, req: RunRequest, config: dict, ctx: RunContext, progress):
+    """Run the graph from its last checkpoint (or from the start) and return the final snapshot."""
+    from langgraph.types import Command
+
     # Any checkpoint means resume. ``snapshot.next`` is no test: it leaves out tasks whose writes
     # were saved, so a kill after the last task of a step finished, before the step's checkpoint,
     # shows ``next == ()`` and would restart the whole graph, paying for every call again.
-    graph_input = None if snapshot.created_at else initial_state(req.record, req.params)
+    if not snapshot.created_at:
+        graph_input = initial_state(req.record, req.params, req.plan, req.review_plan)
+    elif req.resume_value is not None and snapshot.interrupts:
+        graph_input = Command(resume=req.resume_value)
+    else:
+        graph_input = None  # a paused review re-runs its node, which pauses again with the same plan
+    # `mlsd plan` stops before the review: the plan is made (and checked), nothing is written.
+    stop = {"interrupt_before": ["review_plan"]} if req.plan_only else {}
     async for update in graph.astream(
-        graph_input, config, context=ctx, durability="sync", stream_mode="updates"
+        graph_input, config, context=ctx, durability="sync", stream_mode="updates", **stop
     ):
         for node, value in update.items():
             if progress and isinstance(value, dict):
                 progress(node, value)
-    return (await graph.aget_state(config)).values
+    return await graph.aget_state(config)
 
 
 async def run_document(
@@ -220,6 +253,7 @@ async def _run_locked(
         plan_library=req.plan_library,
         archetype=req.archetype,
         verify=req.verify,
+        review_plan=req.review_plan,
     )
     # Added to, not replacing, the callbacks LangChain configures itself (e.g. LangSmith's tracer).
     api_key = getattr(getattr(models, "config", None), "api_key", None)
@@ -239,10 +273,11 @@ async def _run_locked(
         async with AsyncSqliteSaver.from_conn_string(str(req.home / "checkpoints.db")) as saver:
             graph = build_graph(saver)
             snapshot = await graph.aget_state(config)
-            if snapshot.values.get("output_path") and not snapshot.next:
-                state = snapshot.values  # finished earlier; nothing to repeat
-            else:
-                state = await _stream(graph, snapshot, req, config, ctx, progress)
+            finished = snapshot.values.get("output_path") and not snapshot.next
+            planned = req.plan_only and snapshot.next == ("review_plan",)
+            if not (finished or planned):  # else finished earlier; nothing to repeat
+                snapshot = await _stream(graph, snapshot, req, config, ctx, progress)
+            state = snapshot.values
     except BaseException as exc:
         error = as_mlsd_error(exc)
         store.finish(run_id, "failed", error=str(error or exc)[:500])
@@ -251,5 +286,10 @@ async def _run_locked(
         if error is not None and error is not exc:
             raise error from exc
         raise
-    store.finish(run_id, "done", output_path=state.get("output_path"), totals=totals(state.get("usage", [])))
+    usage = totals(state.get("usage", []))
+    if snapshot.interrupts:
+        # Waiting for the user: the checkpoint holds the pause, `--resume` continues it.
+        store.finish(run_id, "paused", totals=usage)
+        return RunOutcome(run_id, resumed, None, state, review=snapshot.interrupts[0].value)
+    store.finish(run_id, "done", output_path=state.get("output_path"), totals=usage)
     return RunOutcome(run_id, resumed, state.get("output_path"), state)
