@@ -1,6 +1,7 @@
 """The CLI through typer's CliRunner, against the loopback stub."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,29 @@ def test_dry_run_calls_no_model_and_writes_nothing(cli):
     assert "90" in result.stdout
     assert cli.server.requests == []
     assert not cli.out.exists()
+
+
+def test_dry_run_counts_the_revision_rounds_asked_for(cli):
+    def dry(rounds):
+        result = cli("generate", EXAMPLE, "--dry-run", "--max-revisions", rounds, "--out-dir", cli.out)
+        assert result.exit_code == 0, result.output
+        line = next(x for x in result.stdout.splitlines() if x.startswith("calls: "))
+        tokens = next(x for x in result.stdout.splitlines() if x.startswith("estimate for "))
+        numbers = [int(n.replace(",", "")) for n in re.findall(r"~([\d,]+)", tokens)]
+        return line, tokens, numbers
+
+    none, none_tokens, none_numbers = dry(0)
+    assert "no revision round (--max-revisions 0)" in none and "revision rounds of" not in none
+    assert "upper bound" not in none_tokens
+    # archetype, plan, plan verifier, 12 writers, 12 verifiers, one critique: nothing rewritten
+    assert none.startswith("calls: about 28 (at most 29)")
+    two, two_tokens, two_numbers = dry(2)
+    assert "up to 2 revision rounds" in two and "upper bound" in two_tokens
+    # each round: 6 (at most 12) rewrites, their verifiers and a critique; at most one plan repair
+    assert two.startswith("calls: about 54 (at most 79)")
+    assert two_numbers[0] > none_numbers[0] and two_numbers[1] > none_numbers[1]
+    one = dry(1)[2]
+    assert none_numbers[0] < one[0] < two_numbers[0]
 
 
 def test_auth_failure_is_one_line_exit_3_with_resume_and_nothing_written(stub, monkeypatch, tmp_path):

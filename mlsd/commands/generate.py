@@ -93,7 +93,8 @@ def generate(
         from mlsd.commands.dry_run import print_dry_run
 
         model_name = endpoint.model if endpoint.provider == "openai" else "local"
-        print_dry_run(rec, params, model_name, archetype, opt.verify_default(verify, endpoint.provider))
+        verifying = opt.verify_default(verify, endpoint.provider)
+        print_dry_run(rec, params, model_name, archetype, verifying, max_revisions=max_revisions)
         return
     from mlsd.paths import document_path
 
