@@ -101,6 +101,19 @@ def test_unknown_fields_warn_and_name_them(cli, tmp_path):
     assert "ignoring unknown field(s): salary" in result.stderr
 
 
+def test_flagged_sections_are_reported_truthfully_for_zero_and_n_rounds(cli):
+    # The stub's short sections fail the deterministic checks whatever the rounds.
+    result = cli("generate", EXAMPLE, "--out-dir", cli.out, "--max-revisions", "0", "--strict")
+    assert result.exit_code == 4
+    line = next(x for x in result.stderr.splitlines() if x.startswith("flagged: "))
+    assert "no rewrite round was asked for (--max-revisions 0)" in line and "--max-revisions N" in line
+    assert "still" not in result.stderr and "after the last round" not in result.stderr
+    assert re.search(r"§1 \(checks [A-Z]\d+", line)  # names which checks flag the section
+    result = cli("generate", EXAMPLE, "--out-dir", cli.out, "--max-revisions", "1", "--force", "--fresh")
+    assert result.exit_code == 0
+    assert "still flagged after revision round 1 of 1: §1 (checks " in result.stderr
+
+
 def test_existing_document_is_kept_without_force_and_no_model_is_called(cli):
     assert cli("generate", EXAMPLE, "--out-dir", cli.out, "--max-revisions", "0").exit_code == 0
     calls = len(cli.server.requests)

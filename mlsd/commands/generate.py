@@ -129,7 +129,7 @@ def generate(
     import asyncio
 
     outcome = asyncio.run(_run(request, endpoint, roles, local_model, timeout))
-    _finish(outcome, strict)
+    _finish(outcome, strict, max_revisions)
 
 
 def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
@@ -163,12 +163,38 @@ def _runner(strategy: str):
     return getattr(importlib.import_module(module), name)
 
 
-def _finish(outcome, strict: bool) -> None:
-    critic = outcome.state.get("reviews", [{}])[-1] if outcome.state.get("reviews") else {}
-    unresolved = [f["number"] for f in critic.get("flagged", [])]
+def _finish(outcome, strict: bool, max_revisions: int) -> None:
+    reviews = outcome.state.get("reviews") or []
+    last = reviews[-1] if reviews else {}
+    unresolved = [f["number"] for f in last.get("flagged", [])]
     if unresolved:
-        listed = ", ".join(f"§{n}" for n in unresolved)
-        err_console.print(f"critic still flags {listed} after the last round", markup=False)
+        err_console.print(unresolved_line(last, max_revisions), markup=False)
     print(outcome.output_path)
     if strict and unresolved:
         raise typer.Exit(4)
+
+
+def unresolved_line(review: dict, max_revisions: int) -> str:
+    """Which sections the last review still flags, by whom, and whether a rewrite was ever asked for."""
+    waived = {(w["check_id"], w["section"]) for w in review.get("waivers", [])}
+    revise = {
+        s["number"] for s in (review.get("report") or {}).get("sections", []) if s["verdict"] == "revise"
+    }
+    told = []
+    for flagged in review["flagged"]:
+        number = flagged["number"]
+        failed = [
+            c["id"]
+            for c in review.get("failed_checks", [])
+            if c["section"] == number and (c["id"], number) not in waived
+        ]
+        who = ([f"checks {', '.join(failed)}"] if failed else []) + (["critic"] if number in revise else [])
+        told.append(f"§{number} ({'; '.join(who) or 'verifier'})")
+    listed = ", ".join(told)
+    if max_revisions == 0:
+        return (
+            f"flagged: {listed}; no rewrite round was asked for (--max-revisions 0); "
+            "--max-revisions N rewrites flagged sections in up to N rounds"
+        )
+    done = review.get("round", max_revisions)
+    return f"still flagged after revision round {done} of {max_revisions}: {listed}"
