@@ -93,7 +93,9 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
     max_tokens, notes = call_budget(
         f"critique round {round_}", CRITIC_MAX_TOKENS, message_tokens(messages), context, structured=True
     )
-    model = with_trace_fields(ctx.models.chat("critic", max_tokens), round=round_)
+    # The trace keeps each section's failed checks next to the critic's verdict (mlsd runs show).
+    failed_checks = [[c.section, c.id, c.gate] for c in checks if not c.passed]
+    model = with_trace_fields(ctx.models.chat("critic", max_tokens), round=round_, checks=failed_checks)
     report, raw = await review(model, messages)
     verifier_fixes = {n: [as_fix(f) for f in found] for n, found in round_findings(state, round_).items()}
     fixes = fixes_by_section(report, checks, set(range(1, 13)), verifier_fixes)

@@ -56,7 +56,7 @@ def test_list_show_and_export_a_run(cli):
     shown = cli("runs", "show", run_id[:12])
     assert shown.exit_code == 0
     assert "§4 Advanced ML Model Design" in shown.output
-    assert "REVISE — Write the loss as a formula." in shown.output
+    assert "critic REVISE" in shown.output and "fix: Write the loss as a formula." in shown.output
     assert "round 1" in shown.output and "critique" in shown.output
     one = cli("runs", "show", "latest", "--call", "1")
     assert "=== system ===" in one.output and "=== answer ===" in one.output
@@ -69,6 +69,23 @@ def test_list_show_and_export_a_run(cli):
     html = cli.out / "run.html"
     assert cli("runs", "html", "latest", "-o", html).exit_code == 0
     assert html.read_text().count('class="bar ') == calls
+
+
+def test_show_and_html_give_the_checks_verdict_next_to_the_critics(cli):
+    # The stub's short sections fail deterministic checks while the critic passes most of them:
+    # no such section may read as a plain "pass".
+    run_id = generate(cli)
+    shown = cli("runs", "show", run_id).output
+    reviews = [line for line in shown.splitlines() if "review round" in line]
+    assert len(reviews) >= 12
+    assert all("checks FAIL " in line for line in reviews), reviews
+    assert any("checks FAIL G7_section_words" in line and "critic pass" in line for line in reviews)
+    assert sum("critic REVISE" in line for line in reviews) == 2  # §4 and §9 in round 0
+    assert "critic round" not in shown
+    page = cli.out / "run.html"
+    assert cli("runs", "html", run_id, "-o", page).exit_code == 0
+    assert 'checks <span class="revise">FAIL G7_section_words' in page.read_text()
+    assert 'checks <span class="pass">' not in page.read_text()
 
 
 def test_unknown_or_ambiguous_runs_are_one_line_errors(cli):

@@ -99,10 +99,13 @@ def _findings_line(round_: int, findings: list[dict]) -> str:
     return f"verifier round {round_}: {len(findings)} finding(s) — {told}"
 
 
-def _verdict_line(round_: int, verdict: dict) -> str:
-    fixes = "; ".join(verdict.get("fixes") or [])
-    mark = "pass" if verdict["verdict"] == "pass" else "REVISE"
-    return f"critic round {round_}: {mark}" + (f" — {fixes}" if fixes else "")
+def _add_verdict(leaf: Tree, round_: int, verdict: dict) -> None:
+    from mlsd.runs.run_report import review_verdict
+
+    review = review_verdict(verdict)
+    branch = leaf.add(Text(f"review round {round_}: {review.line}"))
+    for fix in review.fixes:
+        branch.add(Text(f"fix: {fix}"))
 
 
 def _tree(report) -> Tree:
@@ -141,7 +144,7 @@ def _tree(report) -> Tree:
             until = rounds[i + 1] if i + 1 < len(rounds) else None
             for judged, verdict in sorted(history.verdicts.items()):
                 if judged >= round_ and (until is None or judged < until):
-                    leaf.add(Text(_verdict_line(judged, verdict)))
+                    _add_verdict(leaf, judged, verdict)
     return root
 
 
