@@ -88,6 +88,33 @@ def test_show_and_html_give_the_checks_verdict_next_to_the_critics(cli):
     assert 'checks <span class="pass">' not in page.read_text()
 
 
+@pytest.mark.parametrize("width", [40, 60, 80, 100, 120, 139])
+def test_list_prints_run_ids_whole_in_a_narrow_terminal(cli, monkeypatch, width):
+    from rich.console import Console
+
+    import mlsd.commands.runs as runs_command
+
+    run_id = generate(cli)
+    monkeypatch.setattr(runs_command, "_console", lambda: Console(width=width, highlight=False))
+    listed = cli("runs", "list")
+    assert listed.exit_code == 0
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(run_id[:8]))
+    assert row.split()[0] == run_id  # whole, and copyable as one word
+    assert "done" in row  # the status is never dropped or cropped
+    if width < 100:
+        assert "not shown" in listed.stderr and "calls" in listed.stderr
+
+
+def test_list_status_filter_knows_interrupted_and_rejects_unknown(cli):
+    generate(cli)
+    assert (
+        "no runs recorded yet with status interrupted"
+        in cli("runs", "list", "--status", "interrupted").output
+    )
+    bad = cli("runs", "list", "--status", "finished")
+    assert bad.exit_code == 2 and "--status: must be one of" in bad.output
+
+
 def test_unknown_or_ambiguous_runs_are_one_line_errors(cli):
     generate(cli)
     generate(cli, "--seniority", "E5")

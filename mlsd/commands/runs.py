@@ -20,6 +20,7 @@ runs_app = typer.Typer(
 )
 RunRef = Annotated[str, typer.Argument(help="Run id, unique prefix, or latest.")]
 DebugFlag = Annotated[bool, typer.Option(help="Show tracebacks.")]
+RUN_STATUSES = ("running", "done", "failed", "interrupted")
 
 
 def _console() -> Console:
@@ -45,37 +46,86 @@ def _report(ref: str):
 @one_line_errors()
 def list_runs(
     limit: Annotated[int, typer.Option(min=1, help="Newest runs to show.")] = 20,
-    status: Annotated[str | None, typer.Option(help="Only runs with this status: running, done, failed.")] = (
-        None
-    ),
+    status: Annotated[
+        str | None, typer.Option(help="Only runs with this status: running, done, failed, interrupted.")
+    ] = None,
     debug: DebugFlag = False,
 ) -> None:
     """List recent runs with their calls, tokens, cost and wall time."""
     from mlsd.runs.run_report import money, seconds, tokens
 
+    if status is not None and status not in RUN_STATUSES:
+        raise InputError("--status", f"must be one of {', '.join(RUN_STATUSES)}")
     rows = _store().list_runs(limit=limit, status=status)
     if not rows:
         typer.echo("no runs recorded yet" + (f" with status {status}" if status else ""), err=True)
         return
+    cells = [
+        {
+            "id": run["id"],
+            "started": run["started_at"][:19].replace("T", " "),
+            "company / topic": f"{record.get('company_name', '?')} / {record.get('ml_topic', '?')}",
+            "level": f"{params.get('seniority', '?')} {params.get('duration', '?')}min",
+            "status": run["status"],
+            "calls": str(run["calls"]),
+            "tokens": tokens(run["input_tokens"] + run["output_tokens"]),
+            "cost": money(run["cost_usd"], run["unpriced_calls"] or 0),
+            "wall": seconds(run["wall_ms"]) if run["finished_at"] else "-",
+        }
+        for run, record, params in ((r, r["record"] or {}, r["params"] or {}) for r in rows)
+    ]
+    console = _console()
+    table, hidden, table_width = runs_table(cells, console.width)
+    console.width = max(console.width, table_width)
+    console.print(table)
+    if hidden:
+        typer.echo(f"(narrow terminal: {', '.join(hidden)} not shown)", err=True)
+
+
+LIST_COLUMNS = ("id", "started", "company / topic", "level", "status", "calls", "tokens", "cost", "wall")
+# Dropped first to last when the terminal is narrow; the id (to copy) and the status never are.
+DROP_ORDER = ("calls", "tokens", "wall", "cost", "started", "level")
+TOPIC_MIN, TOPIC_MAX, GAP = 16, 48, 2
+
+
+def runs_table(cells: list[dict[str, str]], width: int) -> tuple[Table, list[str], int]:
+    """The runs table for a terminal ``width`` wide, the columns left out to fit it, its width.
+
+    Run ids are printed whole (they are copied into ``runs show`` and ``--resume``); the topic
+    is shortened with an ellipsis, then the least useful columns are dropped.
+    """
+    natural = {name: max(len(name), *(len(row[name]) for row in cells)) for name in LIST_COLUMNS}
+    natural["company / topic"] = min(natural["company / topic"], TOPIC_MAX)
+    shown = list(LIST_COLUMNS)
+
+    def needed() -> int:
+        fixed = sum(natural[c] for c in shown if c != "company / topic")
+        return fixed + min(natural["company / topic"], TOPIC_MIN) + GAP * (len(shown) - 1)
+
+    hidden = []
+    for name in DROP_ORDER:
+        if needed() <= width:
+            break
+        shown.remove(name)
+        hidden.append(name)
+    fixed = sum(natural[c] for c in shown if c != "company / topic") + GAP * (len(shown) - 1)
+    topic_width = max(TOPIC_MIN, min(natural["company / topic"], width - fixed))
+    # Every width is set here, so Rich neither squeezes an id nor crops the status at the edge; a
+    # terminal narrower than the id and a short topic gets the lines whole and wraps them itself.
     table = Table(box=None, pad_edge=False)
-    for name in ("id", "started", "company / topic", "level", "status", "calls", "tokens", "cost", "wall"):
+    for name in shown:
         right = name in ("calls", "tokens", "cost", "wall")
-        table.add_column(name, no_wrap=True, overflow="ellipsis", justify="right" if right else "left",
-                         max_width=48 if name == "company / topic" else None)  # fmt: skip
-    for run in rows:
-        record, params = run["record"] or {}, run["params"] or {}
-        table.add_row(
-            run["id"],
-            run["started_at"][:19].replace("T", " "),
-            f"{record.get('company_name', '?')} / {record.get('ml_topic', '?')}",
-            f"{params.get('seniority', '?')} {params.get('duration', '?')}min",
-            run["status"],
-            str(run["calls"]),
-            tokens(run["input_tokens"] + run["output_tokens"]),
-            money(run["cost_usd"], run["unpriced_calls"] or 0),
-            seconds(run["wall_ms"]) if run["finished_at"] else "-",
+        topic = name == "company / topic"
+        table.add_column(
+            name,
+            no_wrap=True,
+            overflow="ellipsis",
+            justify="right" if right else "left",
+            width=topic_width if topic else natural[name],
         )
-    _console().print(table)
+    for row in cells:
+        table.add_row(*(row[name] for name in shown))
+    return table, hidden, fixed + topic_width
 
 
 def _call_line(call: dict) -> str:
