@@ -1,7 +1,9 @@
 """The CLI through typer's CliRunner, against the loopback stub."""
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,9 @@ def test_generate_the_reference_example_at_the_seed_path(cli):
     assert meta["seniority"] == "E7" and meta["duration"] == "60min" and meta["company"] == "Meta"
     assert sum(time_table_minutes(text)) == 60
     assert "run " in result.stderr
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # a document, not a secret: not 0600
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """`mlsd runs` through typer's CliRunner, on runs generated against the loopback stub."""
 
 import json
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -113,6 +115,26 @@ def test_list_status_filter_knows_interrupted_and_rejects_unknown(cli):
     )
     bad = cli("runs", "list", "--status", "finished")
     assert bad.exit_code == 2 and "--status: must be one of" in bad.output
+
+
+def test_html_without_o_writes_run_id_html_here_and_says_where(cli, monkeypatch, tmp_path):
+    run_id = generate(cli)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = cli("runs", "html", run_id[:12])
+    assert result.exit_code == 0, result.output
+    page = here / f"run-{run_id}.html"
+    assert result.stdout.strip() == str(page)
+    assert 'class="bar ' in page.read_text()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(page.stat().st_mode) == 0o666 & ~umask
+    into = tmp_path / "reports"
+    into.mkdir()
+    result = cli("runs", "html", "latest", "-o", into)  # a folder: the default name inside it
+    assert result.exit_code == 0 and result.stdout.strip() == str(into / f"run-{run_id}.html")
+    assert sorted(p.name for p in here.iterdir()) == [page.name]  # no temp file left behind
 
 
 def test_unknown_or_ambiguous_runs_are_one_line_errors(cli):

@@ -247,13 +247,19 @@ def export(
 @one_line_errors()
 def html(
     run: RunRef,
-    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="The HTML file to write (default: run-<id>.html here)."),
+    ] = None,
     debug: DebugFlag = False,
 ) -> None:
     """Write one self-contained HTML page: call timeline, revision history, token and cost breakdown."""
+    from mlsd.paths import write_atomically
     from mlsd.runs.html_report import render_html
 
     report = _report(run)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render_html(report), encoding="utf-8")
-    print(output)
+    name = f"run-{report.run['id']}.html"
+    path = (output / name if output and output.is_dir() else output or Path(name)).absolute()
+    hint = "check that the folder of -o is writable and has free space"
+    write_atomically(path, render_html(report), overwrite=True, hint=hint)
+    print(path)
