@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -128,7 +129,15 @@ def generate(
     )
     import asyncio
 
-    outcome = asyncio.run(_run(request, endpoint, roles, local_model, timeout))
+    from mlsd.runs.interrupts import Interrupted, Terminated
+
+    started: list[str] = []  # the run id, once the runner has one
+    try:
+        outcome = asyncio.run(_run(request, endpoint, roles, local_model, timeout, started))
+    except (KeyboardInterrupt, Terminated) as exc:
+        resume = f"resume with: mlsd generate --resume {started[0]}" if started else "rerun to resume"
+        signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        raise Interrupted(signum, resume) from None
     _finish(outcome, strict, max_revisions)
 
 
@@ -140,14 +149,16 @@ def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
     return record, params, out_dir
 
 
-async def _run(request, endpoint, roles, local_model, timeout):
+async def _run(request, endpoint, roles, local_model, timeout, started: list[str]):
     from mlsd.commands.progress import RunProgress
     from mlsd.llm.models import OpenAIChatFactory
+    from mlsd.runs.interrupts import sigterm_cancels
 
-    with contextlib.ExitStack() as stack:
+    with sigterm_cancels(), contextlib.ExitStack() as stack:
         config = opt.model_config(stack, endpoint, roles, local_model, timeout)
 
         def on_start(run_id: str, resumed: bool) -> None:
+            started.append(run_id)
             verb = "resuming interrupted run" if resumed else "run"
             hint = " (--fresh starts over)" if resumed else ""
             err_console.print(f"{verb} {run_id}{hint}", markup=False)

@@ -191,10 +191,10 @@ class RunStore:
             )
 
     def unfinished(self, run_key: str) -> RunRow | None:
-        """The newest run for this key that did not complete (crashed, killed or failed)."""
+        """The newest run for this key that did not complete (crashed, killed, interrupted or failed)."""
         with closing(self._connect()) as conn:
             row = conn.execute(
-                "SELECT * FROM runs WHERE run_key = ? AND status IN ('running', 'failed')"
+                "SELECT * FROM runs WHERE run_key = ? AND status IN ('running', 'failed', 'interrupted')"
                 " ORDER BY started_at DESC LIMIT 1",
                 (run_key,),
             ).fetchone()
