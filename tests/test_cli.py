@@ -78,6 +78,11 @@ def test_record_from_stdin(cli):
     ("record", "flags", "needle"),
     [
         ('{"company_name": "Meta"}', [], "ml_topic: is required"),
+        (
+            EXAMPLE.read_text().replace('"company_name"', '"compnay_name"'),
+            [],
+            "company_name: is required (found unknown key 'compnay_name' — did you mean 'company_name'?)",
+        ),
         ("[1, 2]", [], "record: expected a JSON object"),
         ("{not json", [], "record: not valid JSON"),
         (None, ["--seniority", "E9"], "--seniority: must be one of"),
