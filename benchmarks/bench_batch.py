@@ -7,8 +7,8 @@ scaled down (default 6 s stands for a minute) so 200 documents fit in a few minu
 is given the same window. Reports achieved tokens per window as a fraction of the limit, failed
 documents, and the process's RSS sampled every 20 documents.
 
-    /work/venv/bin/python benchmarks/bench_batch.py            # 200 documents, about 2-3 minutes
-    /work/venv/bin/python benchmarks/bench_batch.py --docs 40  # a quick look
+    .venv/bin/python benchmarks/bench_batch.py            # 200 documents, about 2-3 minutes
+    .venv/bin/python benchmarks/bench_batch.py --docs 40  # a quick look
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Deterministic eval speed: documents per second over a folder of N documents (not a test).
 
-    /work/venv/bin/python benchmarks/bench_eval.py --docs 200 --repeats 3
+    .venv/bin/python benchmarks/bench_eval.py --docs 200 --repeats 3
 
 The folder is built in a temp dir from the six calibration documents: each copy gets a few
 numbers changed and a variant tag, so no two files are identical. Timed: reading each file,

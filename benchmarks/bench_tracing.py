@@ -1,6 +1,6 @@
 """Tracing overhead and runs.db size per document (a measurement, not a test).
 
-    /work/venv/bin/python benchmarks/bench_tracing.py [--docs 15]
+    .venv/bin/python benchmarks/bench_tracing.py [--docs 15]
 
 Runs whole documents through the real runner (SQLite checkpoints, the real graph) on instant scripted
 fake models, alternating runs with the call recorder and runs where it is replaced by a handler that

@@ -20,11 +20,12 @@ from mlsd.evals import markdown as md
 from mlsd.evals import thresholds as th
 from mlsd.evals.arithmetic import count_checked, find_arithmetic_errors
 from mlsd.evals.citations import check_citations, count_verified
+from mlsd.evals.degenerate import degeneracy
 from mlsd.prompts import load_catalogue
 
 # The canonical titles come from the catalogue, the one place the twelve sections are defined.
 SECTION_TITLES: tuple[str, ...] = tuple(spec.title for spec in load_catalogue().sections)
-GATES = ("G1_headings", "G4_placeholders", "G5_no_deployment", "S1_time_table")
+GATES = ("G1_headings", "G4_placeholders", "G5_no_deployment", "G11_no_degenerate_text", "S1_time_table")
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,21 @@ def _clean_checks(text: str, section: int) -> list[CheckResult]:
             gate=True,
         ),
     ]
+
+
+def _degenerate_check(body: str, section: int) -> CheckResult:
+    """G11, a gate: a section that loops, copies its prompt or is empty headings is never passable."""
+    problems = degeneracy(body).problems
+    return _result(
+        "G11_no_degenerate_text",
+        section,
+        not problems,
+        "; ".join(problems) or 0,
+        0,
+        "Rewrite the section once, in full sentences, without repeating lines or copying the "
+        f"instructions, and with content under every heading (found: {'; '.join(problems)}).",
+        gate=True,
+    )
 
 
 def _heading_checks(body: str) -> list[CheckResult]:
@@ -953,6 +969,7 @@ def _check_section(
     limits = th.thresholds_for(params.seniority, params.duration, params.focus_area)
     lx.vocabulary(params.archetype)  # An unknown archetype fails here, before any check runs.
     results = _section_size(number, body, target) + _clean_checks(body, number)
+    results += [_degenerate_check(body, number)]
     results += _correctness_checks(body, number)
     rule = SECTION_RULES.get(number)
     results += rule(body, params, limits, context) if rule else []

@@ -457,3 +457,48 @@ def vocabulary(archetype: str) -> Vocabulary:
         citation_example=a.references[0].cite(),
         fixes=dict(c.fixes),
     )
+
+
+# Instructions from the writer's prompts (prompts/templates/writer_system.md, section_brief.md,
+# revision_brief.md, and the retry of agents/writer.py) that no document's reader needs: a
+# section that contains one has copied its prompt (G11, evals/degenerate.py). Each is long or
+# odd enough never to occur in a real document; tests/test_degenerate.py checks that each one
+# still occurs in the prompts (except PROMPT_ECHO_EXTRAS, wordings a model makes up from them).
+PROMPT_ECHOES = (
+    "A first attempt at this section was cut off",
+    "cut off by the length limit",
+    "Write the whole section",
+    "fewer sub-points, same concrete numbers",
+    "Section brief:",
+    "Seed focus:",
+    "Seed criteria:",
+    "The seed's bullets for this section",
+    "Required elements (each one must be present",
+    "Required for this kind of problem (in its own vocabulary)",
+    "Focus-area emphasis for this section",
+    "Key points from the document plan",
+    "must show in this section",
+    "Write the body of section",
+    "do not repeat the section number and title as a heading",
+    "Start directly with content",
+    "write no preamble and no closing summary",
+    "Spend words on depth, not on restating the brief",
+    "Reuse the fact-sheet numbers exactly",
+    "Numbers inside these items are illustrations of the form",
+    "You are a principal (E8) machine learning engineer",
+    "You are writing one section of an interview-preparation document",
+    "The record above is data describing the question",
+    "The writing rules given earlier",
+    "Your section brief follows in the next message",
+    "Write only that section",
+    "The reviewer's required fixes",
+    "Rewrite the whole section from start to finish",
+    "Your previous draft",
+    "word budget",
+    # The small-model prompts (prompts/templates/*_compact.md).
+    "Points to explain:",
+    "Numbers to reuse:",
+    "Do not repeat sentences. Do not write a title line",
+    "You write one section of an interview-preparation document",
+)
+PROMPT_ECHO_EXTRAS = ("word budget",)

@@ -68,6 +68,19 @@ QUESTIONS_BY_DURATION = {45: 10, 60: 12, 90: 15}  # PROPOSAL
 MIN_ANSWER_SHARE = 0.8
 # Median words of an expected answer: a one-word "yes" is not an answer an interviewer can use.
 MIN_ANSWER_WORDS = 12  # PROPOSAL
+# G11 degenerate text (evals/degenerate.py), a gate. A sentence of at least
+# MIN_REPEATED_SENTENCE_WORDS words may occur MAX_SENTENCE_REPEATS times in a section, no more;
+# of the sentences of at least MIN_DUPLICATE_SENTENCE_WORDS words (when there are
+# MIN_SENTENCES_FOR_SHARE of them), at most MAX_DUPLICATE_SENTENCE_SHARE may repeat an earlier
+# one; a heading with nothing under it may occur MAX_EMPTY_HEADINGS times; no prompt instruction
+# may be copied in (MAX_PROMPT_ECHOES).
+MIN_REPEATED_SENTENCE_WORDS = 8
+MAX_SENTENCE_REPEATS = 2
+MIN_DUPLICATE_SENTENCE_WORDS = 5
+MIN_SENTENCES_FOR_SHARE = 6
+MAX_DUPLICATE_SENTENCE_SHARE = 0.3
+MAX_EMPTY_HEADINGS = 3
+MAX_PROMPT_ECHOES = 0
 # Focus-area vocabulary each focus section must use itself (the sections weighted ×1.5).
 MIN_FOCUS_SECTION_KEYWORDS = 2  # PROPOSAL
 

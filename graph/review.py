@@ -66,7 +66,7 @@ def _fit_document(document: str, room_tokens: int) -> str:
 
 
 async def critic_review(
-    models: ChatFactory, values: dict[str, str], document: str, round_: int
+    models: ChatFactory, values: dict[str, str], document: str, round_: int, failed_checks: list | None = None
 ) -> tuple[CriticReport, object, list[str]]:
     """One critic call over a whole draft, fitted to the model's context: (report, answer, notes)."""
     context = models.context_length
@@ -79,7 +79,7 @@ async def critic_review(
     max_tokens, notes = call_budget(
         f"critique round {round_}", CRITIC_MAX_TOKENS, message_tokens(messages), context, structured=True
     )
-    model = with_trace_fields(models.chat("critic", max_tokens), round=round_)
+    model = with_trace_fields(models.chat("critic", max_tokens), round=round_, checks=failed_checks or [])
     report, raw = await review(model, messages)
     return report, raw, notes
 
@@ -109,7 +109,9 @@ async def critique(state: DocState, runtime: Runtime[RunContext]) -> dict:
         # longest call): the deterministic checks are the whole critique there.
         note = f"critique round {round_}: deterministic checks only (no LLM review on a small model)"
         return _review_entry(latest, round_, checks, CriticReport(sections=[]), {}, [], [note])
-    report, raw, notes = await critic_review(ctx.models, values, document, round_)
+    # The trace keeps each section's failed checks next to the critic's verdict (mlsd runs show).
+    failed_checks = [[c.section, c.id, c.gate] for c in checks if not c.passed]
+    report, raw, notes = await critic_review(ctx.models, values, document, round_, failed_checks)
     verifier_fixes = {n: [as_fix(f) for f in found] for n, found in round_findings(state, round_).items()}
     usage = [usage_entry("critique", ctx.models.model_names["critic"], raw, None, round_)]
     return _review_entry(latest, round_, checks, report, verifier_fixes, usage, notes)

@@ -13,6 +13,7 @@ from mlsd.errors import InputError, OutputWriteError
 from mlsd.records import Params
 
 MAX_NAME_BYTES = 120
+OUT_DIR_HINT = "check that --out-dir is a writable folder with free space"
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\<>:"|?*]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
 
@@ -53,28 +54,25 @@ def document_path(out_dir: Path, company: str, topic: str, params: Params, suffi
     return path
 
 
-def write_atomically(path: Path, text: str, *, overwrite: bool, mode: int | None = None) -> None:
+def write_atomically(path: Path, text: str, *, overwrite: bool, hint: str = OUT_DIR_HINT) -> None:
     """Write via a temp file in the same folder, then link or rename it into place.
-
-    ``mode`` sets the file's permissions before it appears (the temp file is created 0600).
 
     Without overwrite, ``os.link`` fails if the target exists, so two processes can never both
     believe they wrote the document, and a reader never sees a partial file. The same text already
     in place counts as written: a run killed between the link and its checkpoint saves again on
-    resume. Any other OS error (disk full, read-only or missing folder) becomes one OutputWriteError.
+    resume. Any other OS error (disk full, read-only or missing folder) becomes one OutputWriteError
+    whose line ends with ``hint``. The file gets the user's usual mode (0666 less the umask), or
+    keeps the mode of the file it replaces.
     """
     try:
-        _link_or_replace(path, text, overwrite, mode)
+        _link_or_replace(path, text, overwrite)
     except FileExistsError:
         if _holds(path, text):
             return
         raise
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise OutputWriteError(
-            f"output: cannot write {path}: {reason}"
-            " (check that --out-dir is a writable folder with free space)"
-        ) from exc
+        raise OutputWriteError(f"output: cannot write {path}: {reason} ({hint})") from exc
 
 
 def _holds(path: Path, text: str) -> bool:
@@ -84,18 +82,19 @@ def _holds(path: Path, text: str) -> bool:
         return False
 
 
-def _link_or_replace(path: Path, text: str, overwrite: bool, mode: int | None = None) -> None:
+def _link_or_replace(path: Path, text: str, overwrite: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_orphan_temps(path.parent)
     # The writer's pid in the name lets a later save tell an orphan (its writer died) from a live write.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".mlsd-{os.getpid()}-", suffix=".tmp")
     try:
+        # mkstemp makes the file 0600; a document is not secret, so it gets the mode any new file
+        # of the user gets (or keeps the mode of the file it replaces).
+        os.fchmod(fd, _mode_for(path) if overwrite else new_file_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -105,11 +104,26 @@ def _link_or_replace(path: Path, text: str, overwrite: bool, mode: int | None = 
             os.unlink(tmp)
 
 
-def user_file_mode() -> int:
-    """The mode a plain ``open()`` would give a new file: 0666 less the process umask."""
-    mask = os.umask(0)
+def new_file_mode() -> int:
+    """0666 less the process's umask: the mode ``open(path, "w")`` would give a new file."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    # No /proc (macOS, or Linux before 4.7): reading the umask means setting it for a moment.
+    mask = os.umask(0o077)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return new_file_mode()
 
 
 _TEMP = re.compile(r"^\.mlsd-(\d+)-.*\.tmp$")

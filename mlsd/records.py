@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import sys
@@ -183,13 +184,30 @@ def _first_error(exc: ValidationError, default_field: str) -> InputError:
     return InputError(field, message)
 
 
+def _misspelling_hint(field: str, data: dict) -> str:
+    """`` (found unknown key 'compnay_name' — did you mean 'company_name'?)`` or nothing."""
+    unknown = {_key_shape(k): str(k) for k in data if k not in RECORD_FIELDS}
+    wanted = _key_shape(field)
+    # A typo ('compnay_name'), or part of the name ('topic', 'description').
+    close = difflib.get_close_matches(wanted, list(unknown), n=1, cutoff=0.75)
+    close = close or [k for k in unknown if len(k) >= 4 and k in wanted][:1]
+    if not close:
+        return ""
+    return f" (found unknown key {unknown[close[0]]!r} — did you mean {field!r}?)"
+
+
+def _key_shape(key: Any) -> str:
+    # Case, spaces, hyphens and underscores do not tell field names apart for a hint.
+    return re.sub(r"[\s_-]+", "", str(key).lower())
+
+
 def validate_record(data: Any) -> tuple[Record, list[str]]:
     """Validate a parsed JSON value; return the record and warnings about ignored fields."""
     if not isinstance(data, dict):
         raise InputError("record", f"expected a JSON object, got {_json_type(data)}")
     for field in RECORD_FIELDS:
         if field not in data:
-            raise InputError(field, "is required")
+            raise InputError(field, "is required" + _misspelling_hint(field, data))
     try:
         record = Record.model_validate(data)
     except ValidationError as exc:

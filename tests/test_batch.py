@@ -229,6 +229,18 @@ def test_bad_lines_are_reported_with_line_and_field_and_skipped(cli, tmp_path):
     assert len(saved(cli.out)) == 1 and server.requests
 
 
+def test_a_misspelled_field_on_a_batch_line_suggests_the_field(cli, tmp_path):
+    records = tmp_path / "typo.jsonl"
+    typo = {("compnay_name" if k == "company_name" else k): v for k, v in GOOD.items()}
+    records.write_text(json.dumps(GOOD) + "\n" + json.dumps(typo) + "\n")
+    server = cli.start(batch_agents())
+    result = cli(records, "--out-dir", cli.out, "--strict")
+    assert result.exit_code == 2
+    hint = "(found unknown key 'compnay_name' — did you mean 'company_name'?)"
+    assert f"line 2: company_name: is required {hint} (aborting)" in result.output
+    assert server.requests == [] and not cli.out.exists()
+
+
 def test_strict_aborts_on_a_bad_line_before_any_model_call(cli, tmp_path):
     records = tmp_path / "mixed.jsonl"
     records.write_text("\n".join(BAD) + "\n")

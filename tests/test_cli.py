@@ -1,6 +1,9 @@
 """The CLI through typer's CliRunner, against the loopback stub."""
 
 import json
+import os
+import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -47,6 +50,9 @@ def test_generate_the_reference_example_at_the_seed_path(cli):
     assert meta["seniority"] == "E7" and meta["duration"] == "60min" and meta["company"] == "Meta"
     assert sum(time_table_minutes(text)) == 60
     assert "run " in result.stderr
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # a document, not a secret: not 0600
 
 
 @pytest.mark.parametrize(
@@ -72,6 +78,11 @@ def test_record_from_stdin(cli):
     ("record", "flags", "needle"),
     [
         ('{"company_name": "Meta"}', [], "ml_topic: is required"),
+        (
+            EXAMPLE.read_text().replace('"company_name"', '"compnay_name"'),
+            [],
+            "company_name: is required (found unknown key 'compnay_name' — did you mean 'company_name'?)",
+        ),
         ("[1, 2]", [], "record: expected a JSON object"),
         ("{not json", [], "record: not valid JSON"),
         (None, ["--seniority", "E9"], "--seniority: must be one of"),
@@ -100,6 +111,19 @@ def test_unknown_fields_warn_and_name_them(cli, tmp_path):
     assert "ignoring unknown field(s): salary" in result.stderr
 
 
+def test_flagged_sections_are_reported_truthfully_for_zero_and_n_rounds(cli):
+    # The stub's short sections fail the deterministic checks whatever the rounds.
+    result = cli("generate", EXAMPLE, "--out-dir", cli.out, "--max-revisions", "0", "--strict")
+    assert result.exit_code == 4
+    line = next(x for x in result.stderr.splitlines() if x.startswith("flagged: "))
+    assert "no rewrite round was asked for (--max-revisions 0)" in line and "--max-revisions N" in line
+    assert "still" not in result.stderr and "after the last round" not in result.stderr
+    assert re.search(r"§1 \(checks [A-Z]\d+", line)  # names which checks flag the section
+    result = cli("generate", EXAMPLE, "--out-dir", cli.out, "--max-revisions", "1", "--force", "--fresh")
+    assert result.exit_code == 0
+    assert "still flagged after revision round 1 of 1: §1 (checks " in result.stderr
+
+
 def test_existing_document_is_kept_without_force_and_no_model_is_called(cli):
     assert cli("generate", EXAMPLE, "--out-dir", cli.out, "--max-revisions", "0").exit_code == 0
     calls = len(cli.server.requests)
@@ -123,6 +147,29 @@ def test_dry_run_calls_no_model_and_writes_nothing(cli):
     assert "90" in result.stdout
     assert cli.server.requests == []
     assert not cli.out.exists()
+
+
+def test_dry_run_counts_the_revision_rounds_asked_for(cli):
+    def dry(rounds):
+        result = cli("generate", EXAMPLE, "--dry-run", "--max-revisions", rounds, "--out-dir", cli.out)
+        assert result.exit_code == 0, result.output
+        line = next(x for x in result.stdout.splitlines() if x.startswith("calls: "))
+        tokens = next(x for x in result.stdout.splitlines() if x.startswith("estimate for "))
+        numbers = [int(n.replace(",", "")) for n in re.findall(r"~([\d,]+)", tokens)]
+        return line, tokens, numbers
+
+    none, none_tokens, none_numbers = dry(0)
+    assert "no revision round (--max-revisions 0)" in none and "revision rounds of" not in none
+    assert "upper bound" not in none_tokens
+    # archetype, plan, plan verifier, 12 writers, 12 verifiers, one critique: nothing rewritten
+    assert none.startswith("calls: about 28 (at most 29)")
+    two, two_tokens, two_numbers = dry(2)
+    assert "up to 2 revision rounds" in two and "upper bound" in two_tokens
+    # each round: 6 (at most 12) rewrites, their verifiers and a critique; at most one plan repair
+    assert two.startswith("calls: about 54 (at most 79)")
+    assert two_numbers[0] > none_numbers[0] and two_numbers[1] > none_numbers[1]
+    one = dry(1)[2]
+    assert none_numbers[0] < one[0] < two_numbers[0]
 
 
 def test_auth_failure_is_one_line_exit_3_with_resume_and_nothing_written(stub, monkeypatch, tmp_path):

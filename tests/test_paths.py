@@ -1,8 +1,10 @@
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
-from mlsd.paths import MAX_NAME_BYTES, document_path, safe_name, write_atomically
+from mlsd.paths import MAX_NAME_BYTES, document_path, new_file_mode, safe_name, write_atomically
 from mlsd.records import Params
 
 
@@ -81,3 +83,23 @@ def test_document_path_is_under_out_dir_even_with_relative_out_dir(tmp_path, mon
     monkeypatch.chdir(tmp_path)
     path = document_path(Path("content"), "..", "../..", Params())
     assert path.is_relative_to(tmp_path / "content")
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_a_written_document_gets_the_users_usual_mode_not_the_temp_files(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        target = tmp_path / "doc.md"
+        write_atomically(target, "one", overwrite=False)
+        assert stat.S_IMODE(target.stat().st_mode) == mode
+        assert new_file_mode() == mode
+    finally:
+        os.umask(previous)
+
+
+def test_replacing_a_document_keeps_the_mode_its_owner_gave_it(tmp_path):
+    target = tmp_path / "doc.md"
+    write_atomically(target, "one", overwrite=False)
+    target.chmod(0o640)
+    write_atomically(target, "two", overwrite=True)
+    assert target.read_text() == "two" and stat.S_IMODE(target.stat().st_mode) == 0o640

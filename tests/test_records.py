@@ -37,6 +37,33 @@ def test_unknown_fields_are_ignored_with_a_warning_naming_them():
 
 
 @pytest.mark.parametrize(
+    ("key", "field"),
+    [
+        ("compnay_name", "company_name"),
+        ("Company Name", "company_name"),
+        ("ml-topic", "ml_topic"),
+        ("topic", "ml_topic"),
+        ("interview_freq", "interview_frequency"),
+        ("description", "product_description"),
+    ],
+)
+def test_a_misspelled_required_field_is_named_with_the_field_it_stands_for(key, field):
+    data = bad(**{field: ...}) | {key: GOOD[field]}
+    with pytest.raises(InputError) as caught:
+        validate_record(data)
+    assert str(caught.value) == f"{field}: is required (found unknown key {key!r} — did you mean {field!r}?)"
+    assert "\n" not in str(caught.value)
+
+
+def test_an_unknown_key_like_no_field_keeps_the_plain_message_and_the_warning():
+    with pytest.raises(InputError) as caught:
+        validate_record(bad(company_name=...) | {"salary": "x", "id": 3})
+    assert str(caught.value) == "company_name: is required"
+    _record, warnings = validate_record({**GOOD, "compnay_name": "Meta"})  # the field itself is there
+    assert warnings == ["ignoring unknown field(s): compnay_name"]
+
+
+@pytest.mark.parametrize(
     ("data", "field", "rule"),
     [
         (bad(company_name=...), "company_name", "is required"),

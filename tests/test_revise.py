@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from mlsd.cli import app
 from mlsd.evals.markdown import split_front_matter
 from mlsd.llm.models import ModelConfig, OpenAIChatFactory
-from mlsd.paths import user_file_mode
+from mlsd.paths import new_file_mode
 from mlsd.prompts import load_catalogue
 from mlsd.runs.revise import ReviseRequest, revise_document
 from mlsd.runs.saved_document import parse_saved
@@ -89,7 +89,7 @@ def test_revise_one_section_leaves_every_other_byte_alone(cli):
     assert "## 12. Advanced Technical Interview Questions" in critics[0].last_user_text
     # backup, mode, front matter
     assert Path(f"{path}.bak").read_text() == original
-    assert path.stat().st_mode & 0o777 == user_file_mode()
+    assert path.stat().st_mode & 0o777 == new_file_mode()
     meta = parse_saved(revised).front_matter
     assert meta["run_id"] == run_id
     entry = meta["revised"][-1]

@@ -1,7 +1,9 @@
 """`mlsd runs` through typer's CliRunner, on runs generated against the loopback stub."""
 
 import json
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -56,7 +58,7 @@ def test_list_show_and_export_a_run(cli):
     shown = cli("runs", "show", run_id[:12])
     assert shown.exit_code == 0
     assert "§4 Advanced ML Model Design" in shown.output
-    assert "REVISE — Write the loss as a formula." in shown.output
+    assert "critic REVISE" in shown.output and "fix: Write the loss as a formula." in shown.output
     assert "round 1" in shown.output and "critique" in shown.output
     one = cli("runs", "show", "latest", "--call", "1")
     assert "=== system ===" in one.output and "=== answer ===" in one.output
@@ -69,6 +71,70 @@ def test_list_show_and_export_a_run(cli):
     html = cli.out / "run.html"
     assert cli("runs", "html", "latest", "-o", html).exit_code == 0
     assert html.read_text().count('class="bar ') == calls
+
+
+def test_show_and_html_give_the_checks_verdict_next_to_the_critics(cli):
+    # The stub's short sections fail deterministic checks while the critic passes most of them:
+    # no such section may read as a plain "pass".
+    run_id = generate(cli)
+    shown = cli("runs", "show", run_id).output
+    reviews = [line for line in shown.splitlines() if "review round" in line]
+    assert len(reviews) >= 12
+    assert all("checks FAIL " in line for line in reviews), reviews
+    assert any("checks FAIL G7_section_words" in line and "critic pass" in line for line in reviews)
+    assert sum("critic REVISE" in line for line in reviews) == 2  # §4 and §9 in round 0
+    assert "critic round" not in shown
+    page = cli.out / "run.html"
+    assert cli("runs", "html", run_id, "-o", page).exit_code == 0
+    assert 'checks <span class="revise">FAIL G7_section_words' in page.read_text()
+    assert 'checks <span class="pass">' not in page.read_text()
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 100, 120, 139])
+def test_list_prints_run_ids_whole_in_a_narrow_terminal(cli, monkeypatch, width):
+    from rich.console import Console
+
+    import mlsd.commands.runs as runs_command
+
+    run_id = generate(cli)
+    monkeypatch.setattr(runs_command, "_console", lambda: Console(width=width, highlight=False))
+    listed = cli("runs", "list")
+    assert listed.exit_code == 0
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(run_id[:8]))
+    assert row.split()[0] == run_id  # whole, and copyable as one word
+    assert "done" in row  # the status is never dropped or cropped
+    if width < 100:
+        assert "not shown" in listed.stderr and "calls" in listed.stderr
+
+
+def test_list_status_filter_knows_interrupted_and_rejects_unknown(cli):
+    generate(cli)
+    assert (
+        "no runs recorded yet with status interrupted"
+        in cli("runs", "list", "--status", "interrupted").output
+    )
+    bad = cli("runs", "list", "--status", "finished")
+    assert bad.exit_code == 2 and "--status: must be one of" in bad.output
+
+
+def test_html_without_o_writes_run_id_html_here_and_says_where(cli, monkeypatch, tmp_path):
+    run_id = generate(cli)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = cli("runs", "html", run_id[:12])
+    assert result.exit_code == 0, result.output
+    page = here / f"run-{run_id}.html"
+    assert result.stdout.strip() == str(page)
+    assert 'class="bar ' in page.read_text()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(page.stat().st_mode) == 0o666 & ~umask
+    into = tmp_path / "reports"
+    into.mkdir()
+    result = cli("runs", "html", "latest", "-o", into)  # a folder: the default name inside it
+    assert result.exit_code == 0 and result.stdout.strip() == str(into / f"run-{run_id}.html")
+    assert sorted(p.name for p in here.iterdir()) == [page.name]  # no temp file left behind
 
 
 def test_unknown_or_ambiguous_runs_are_one_line_errors(cli):

@@ -1,6 +1,7 @@
 """The run store records one row per LLM call through the callback handler; writers never lose rows."""
 
 import asyncio
+import json
 import multiprocessing
 import sqlite3
 
@@ -159,3 +160,35 @@ def test_the_redactor_removes_known_secrets_and_key_shaped_strings():
     redact = Redactor([KEY, *env_secrets({"MY_SERVICE_TOKEN": "tok-1234567890", "HOME": "/root/home"})])
     text = f"{KEY} sk-otherkey12345 Authorization: Bearer abc.def tok-1234567890 /root/home"
     assert redact(text) == "[redacted] [redacted] [redacted] [redacted] /root/home"
+
+
+def test_critic_verdicts_carry_the_rounds_failed_checks_and_accepted_waivers():
+    from mlsd.runs.run_report import review_verdict
+    from mlsd.runs.tracing import _verdicts
+
+    answer = critic_json({4: ["Write the loss as a formula."]}) | {
+        "waivers": [
+            {"check_id": "S3_labels", "section": 3, "reason": "labels are given"},
+            {"check_id": "G4_placeholders", "section": 2, "reason": "a gate cannot be waived"},
+        ]
+    }
+    checks = [
+        [2, "G4_placeholders", True],
+        [3, "S3_labels", False],
+        [3, "S3_leakage", False],
+        [0, "G1", True],
+    ]
+    verdicts = {v["number"]: v for v in _verdicts(json.dumps(answer), True, checks)}
+    assert verdicts[2]["failed_checks"] == ["G4_placeholders"] and verdicts[2]["waived_checks"] == []
+    assert verdicts[3]["failed_checks"] == ["S3_leakage"] and verdicts[3]["waived_checks"] == ["S3_labels"]
+    assert verdicts[1]["failed_checks"] == [] and 0 not in verdicts
+    shown = {n: review_verdict(v) for n, v in verdicts.items()}
+    assert shown[1].passed and shown[1].line == "checks pass · critic pass"
+    assert not shown[2].passed and shown[2].line == "checks FAIL G4_placeholders · critic pass"
+    assert shown[3].checks == "FAIL S3_leakage (waived by the critic: S3_labels)"
+    assert shown[4].line == "checks pass · critic REVISE"
+    # An unreadable critic answer still keeps the checks' verdict; an old row says it has none.
+    broken = {v["number"]: v for v in _verdicts("{not json", True, checks)}
+    assert broken[2]["verdict"] is None and review_verdict(broken[2]).line.startswith("checks FAIL")
+    assert review_verdict({"number": 1, "verdict": "pass"}).line == "checks not recorded · critic pass"
+    assert not review_verdict({"number": 1, "verdict": "pass"}).passed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -93,7 +94,14 @@ def batch(
     }
     import asyncio
 
-    report, limiter = asyncio.run(_run(jobs, endpoint, roles, local_model, timeout, limits, settings))
+    from mlsd.runs.interrupts import Interrupted, Terminated
+
+    try:
+        report, limiter = asyncio.run(_run(jobs, endpoint, roles, local_model, timeout, limits, settings))
+    except (KeyboardInterrupt, Terminated) as exc:
+        # Each unfinished document was recorded as interrupted; rerunning resumes them all.
+        signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        raise Interrupted(signum, f"resume with: {_rerun_command()}") from None
     _report(report, limiter, bad, max_cost)
 
 
@@ -102,9 +110,10 @@ async def _run(jobs, endpoint, roles, local_model, timeout, limits, settings):
     from mlsd.llm.models import OpenAIChatFactory
     from mlsd.llm.ratelimit import RateLimiter
     from mlsd.runs.batch import BatchSettings, run_batch
+    from mlsd.runs.interrupts import sigterm_cancels
     from mlsd.settings import mlsd_home
 
-    with contextlib.ExitStack() as stack:
+    with sigterm_cancels(), contextlib.ExitStack() as stack:
         config = opt.model_config(stack, endpoint, roles, local_model, timeout)
         limiter = RateLimiter(**limits)
         options = BatchSettings(home=mlsd_home(), provider=endpoint.provider, **settings)

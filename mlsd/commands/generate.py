@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import signal
 import sys
 import time
 from pathlib import Path
@@ -107,7 +108,8 @@ def generate(
         from mlsd.commands.dry_run import print_dry_run
 
         model_name = endpoint.model if endpoint.provider == "openai" else "local"
-        print_dry_run(rec, params, model_name, archetype, opt.verify_default(verify, endpoint.provider))
+        verifying = opt.verify_default(verify, endpoint.provider)
+        print_dry_run(rec, params, model_name, archetype, verifying, max_revisions=max_revisions)
         return
     from mlsd.paths import document_path
 
@@ -149,9 +151,18 @@ def generate(
     )
     import asyncio
 
-    started = time.monotonic()
-    outcome = asyncio.run(_run(request, endpoint, roles, local_model, timeout, expect))
-    _finish(outcome, strict, time.monotonic() - started, endpoint.provider, record or "record.json")
+    from mlsd.runs.interrupts import Interrupted, Terminated
+
+    started: list[str] = []  # the run id, once the runner has one
+    began = time.monotonic()
+    try:
+        outcome = asyncio.run(_run(request, endpoint, roles, local_model, timeout, expect, started))
+    except (KeyboardInterrupt, Terminated) as exc:
+        resume = f"resume with: mlsd generate --resume {started[0]}" if started else "rerun to resume"
+        signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        raise Interrupted(signum, resume) from None
+    seconds = time.monotonic() - began
+    _finish(outcome, strict, rounds, seconds, endpoint.provider, record or "record.json")
 
 
 def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
@@ -162,17 +173,19 @@ def _resumed_inputs(ref: str, home: Path) -> tuple[Record, Params, Path | None]:
     return record, params, out_dir
 
 
-async def _run(request, endpoint, roles, local_model, timeout, expect):
+async def _run(request, endpoint, roles, local_model, timeout, expect, started: list[str]):
     from dataclasses import replace
 
     from mlsd.commands.plan_review import review
     from mlsd.commands.progress import RunProgress
     from mlsd.llm.models import OpenAIChatFactory
+    from mlsd.runs.interrupts import sigterm_cancels
 
-    with contextlib.ExitStack() as stack:
+    with sigterm_cancels(), contextlib.ExitStack() as stack:
         config = opt.model_config(stack, endpoint, roles, local_model, timeout)
 
         def on_start(run_id: str, resumed: bool) -> None:
+            started.append(run_id)
             verb = "resuming interrupted run" if resumed else "run"
             hint = " (--fresh starts over)" if resumed else ""
             err_console.print(f"{verb} {run_id}{hint}", markup=False)
@@ -212,14 +225,44 @@ def _summary(outcome, seconds: float, provider: str, record: str) -> list[str]:
     return lines + (next_steps(record) if provider == "local" else [])
 
 
-def _finish(outcome, strict: bool, seconds: float, provider: str, record: str) -> None:
-    critic = outcome.state.get("reviews", [{}])[-1] if outcome.state.get("reviews") else {}
-    unresolved = [f["number"] for f in critic.get("flagged", [])]
+def _finish(outcome, strict: bool, max_revisions: int, seconds: float, provider: str, record: str) -> None:
+    reviews = outcome.state.get("reviews") or []
+    last = reviews[-1] if reviews else {}
+    unresolved = [f["number"] for f in last.get("flagged", [])]
     if unresolved:
-        listed = ", ".join(f"§{n}" for n in unresolved)
-        err_console.print(f"critic still flags {listed} after the last round", markup=False)
+        err_console.print(unresolved_line(last, max_revisions), markup=False)
     for line in _summary(outcome, seconds, provider, record):
         err_console.print(line, markup=False, highlight=False)
     print(outcome.output_path)
     if strict and unresolved:
         raise typer.Exit(4)
+
+
+def unresolved_line(review: dict, max_revisions: int) -> str:
+    """Which sections the last review still flags, by whom, and whether a rewrite was ever asked for."""
+    from mlsd.graph.review import TRUNCATED_FIX
+
+    waived = {(w["check_id"], w["section"]) for w in review.get("waivers", [])}
+    revise = {
+        s["number"] for s in (review.get("report") or {}).get("sections", []) if s["verdict"] == "revise"
+    }
+    told = []
+    for flagged in review["flagged"]:
+        number = flagged["number"]
+        failed = [
+            c["id"]
+            for c in review.get("failed_checks", [])
+            if c["section"] == number and (c["id"], number) not in waived
+        ]
+        who = ([f"checks {', '.join(failed)}"] if failed else []) + (["critic"] if number in revise else [])
+        if TRUNCATED_FIX in flagged.get("fixes", []):
+            who.append("cut off at its length limit")
+        told.append(f"§{number} ({'; '.join(who) or 'verifier'})")
+    listed = ", ".join(told)
+    if max_revisions == 0:
+        return (
+            f"flagged: {listed}; no rewrite round was asked for (--max-revisions 0); "
+            "--max-revisions N rewrites flagged sections in up to N rounds"
+        )
+    done = review.get("round", max_revisions)
+    return f"still flagged after revision round {done} of {max_revisions}: {listed}"

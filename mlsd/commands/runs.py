@@ -20,6 +20,7 @@ runs_app = typer.Typer(
 )
 RunRef = Annotated[str, typer.Argument(help="Run id, unique prefix, or latest.")]
 DebugFlag = Annotated[bool, typer.Option(help="Show tracebacks.")]
+RUN_STATUSES = ("running", "paused", "done", "failed", "interrupted")
 
 
 def _console() -> Console:
@@ -45,37 +46,87 @@ def _report(ref: str):
 @one_line_errors()
 def list_runs(
     limit: Annotated[int, typer.Option(min=1, help="Newest runs to show.")] = 20,
-    status: Annotated[str | None, typer.Option(help="Only this status: running, paused, done, failed.")] = (
-        None
-    ),
+    status: Annotated[
+        str | None,
+        typer.Option(help="Only runs with this status: running, paused, done, failed, interrupted."),
+    ] = None,
     debug: DebugFlag = False,
 ) -> None:
     """List recent runs with their calls, tokens, cost and wall time."""
     from mlsd.runs.run_report import money, run_label, seconds, tokens
 
+    if status is not None and status not in RUN_STATUSES:
+        raise InputError("--status", f"must be one of {', '.join(RUN_STATUSES)}")
     rows = _store().list_runs(limit=limit, status=status)
     if not rows:
         typer.echo("no runs recorded yet" + (f" with status {status}" if status else ""), err=True)
         return
+    cells = [
+        {
+            "id": run["id"],
+            "started": run["started_at"][:19].replace("T", " "),
+            "company / topic": run_label(run),
+            "level": f"{params.get('seniority', '?')} {params.get('duration', '?')}min",
+            "status": run["status"],
+            "calls": str(run["calls"]),
+            "tokens": tokens(run["input_tokens"] + run["output_tokens"]),
+            "cost": money(run["cost_usd"], run["unpriced_calls"] or 0),
+            "wall": seconds(run["wall_ms"]) if run["finished_at"] else "-",
+        }
+        for run, params in ((r, r["params"] or {}) for r in rows)
+    ]
+    console = _console()
+    table, hidden, table_width = runs_table(cells, console.width)
+    console.width = max(console.width, table_width)
+    console.print(table)
+    if hidden:
+        typer.echo(f"(narrow terminal: {', '.join(hidden)} not shown)", err=True)
+
+
+LIST_COLUMNS = ("id", "started", "company / topic", "level", "status", "calls", "tokens", "cost", "wall")
+# Dropped first to last when the terminal is narrow; the id (to copy) and the status never are.
+DROP_ORDER = ("calls", "tokens", "wall", "cost", "started", "level")
+TOPIC_MIN, TOPIC_MAX, GAP = 16, 48, 2
+
+
+def runs_table(cells: list[dict[str, str]], width: int) -> tuple[Table, list[str], int]:
+    """The runs table for a terminal ``width`` wide, the columns left out to fit it, its width.
+
+    Run ids are printed whole (they are copied into ``runs show`` and ``--resume``); the topic
+    is shortened with an ellipsis, then the least useful columns are dropped.
+    """
+    natural = {name: max(len(name), *(len(row[name]) for row in cells)) for name in LIST_COLUMNS}
+    natural["company / topic"] = min(natural["company / topic"], TOPIC_MAX)
+    shown = list(LIST_COLUMNS)
+
+    def needed() -> int:
+        fixed = sum(natural[c] for c in shown if c != "company / topic")
+        return fixed + min(natural["company / topic"], TOPIC_MIN) + GAP * (len(shown) - 1)
+
+    hidden = []
+    for name in DROP_ORDER:
+        if needed() <= width:
+            break
+        shown.remove(name)
+        hidden.append(name)
+    fixed = sum(natural[c] for c in shown if c != "company / topic") + GAP * (len(shown) - 1)
+    topic_width = max(TOPIC_MIN, min(natural["company / topic"], width - fixed))
+    # Every width is set here, so Rich neither squeezes an id nor crops the status at the edge; a
+    # terminal narrower than the id and a short topic gets the lines whole and wraps them itself.
     table = Table(box=None, pad_edge=False)
-    for name in ("id", "started", "company / topic", "level", "status", "calls", "tokens", "cost", "wall"):
+    for name in shown:
         right = name in ("calls", "tokens", "cost", "wall")
-        table.add_column(name, no_wrap=True, overflow="ellipsis", justify="right" if right else "left",
-                         max_width=48 if name == "company / topic" else None)  # fmt: skip
-    for run in rows:
-        params = run["params"] or {}
-        table.add_row(
-            run["id"],
-            run["started_at"][:19].replace("T", " "),
-            run_label(run),
-            f"{params.get('seniority', '?')} {params.get('duration', '?')}min",
-            run["status"],
-            str(run["calls"]),
-            tokens(run["input_tokens"] + run["output_tokens"]),
-            money(run["cost_usd"], run["unpriced_calls"] or 0),
-            seconds(run["wall_ms"]) if run["finished_at"] else "-",
+        topic = name == "company / topic"
+        table.add_column(
+            name,
+            no_wrap=True,
+            overflow="ellipsis",
+            justify="right" if right else "left",
+            width=topic_width if topic else natural[name],
         )
-    _console().print(table)
+    for row in cells:
+        table.add_row(*(row[name] for name in shown))
+    return table, hidden, fixed + topic_width
 
 
 def _call_line(call: dict) -> str:
@@ -99,10 +150,13 @@ def _findings_line(round_: int, findings: list[dict]) -> str:
     return f"verifier round {round_}: {len(findings)} finding(s) — {told}"
 
 
-def _verdict_line(round_: int, verdict: dict) -> str:
-    fixes = "; ".join(verdict.get("fixes") or [])
-    mark = "pass" if verdict["verdict"] == "pass" else "REVISE"
-    return f"critic round {round_}: {mark}" + (f" — {fixes}" if fixes else "")
+def _add_verdict(leaf: Tree, round_: int, verdict: dict) -> None:
+    from mlsd.runs.run_report import review_verdict
+
+    review = review_verdict(verdict)
+    branch = leaf.add(Text(f"review round {round_}: {review.line}"))
+    for fix in review.fixes:
+        branch.add(Text(f"fix: {fix}"))
 
 
 def _tree(report) -> Tree:
@@ -141,7 +195,7 @@ def _tree(report) -> Tree:
             until = rounds[i + 1] if i + 1 < len(rounds) else None
             for judged, verdict in sorted(history.verdicts.items()):
                 if judged >= round_ and (until is None or judged < until):
-                    leaf.add(Text(_verdict_line(judged, verdict)))
+                    _add_verdict(leaf, judged, verdict)
     return root
 
 
@@ -194,13 +248,19 @@ def export(
 @one_line_errors()
 def html(
     run: RunRef,
-    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="The HTML file to write (default: run-<id>.html here)."),
+    ] = None,
     debug: DebugFlag = False,
 ) -> None:
     """Write one self-contained HTML page: call timeline, revision history, token and cost breakdown."""
+    from mlsd.paths import write_atomically
     from mlsd.runs.html_report import render_html
 
     report = _report(run)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render_html(report), encoding="utf-8")
-    print(output)
+    name = f"run-{report.run['id']}.html"
+    path = (output / name if output and output.is_dir() else output or Path(name)).absolute()
+    hint = "check that the folder of -o is writable and has free space"
+    write_atomically(path, render_html(report), overwrite=True, hint=hint)
+    print(path)

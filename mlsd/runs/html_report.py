@@ -7,7 +7,7 @@ from html import escape
 from importlib.resources import files
 from string import Template
 
-from mlsd.runs.run_report import RunReport, money, parse_time, seconds, tokens
+from mlsd.runs.run_report import RunReport, money, parse_time, review_verdict, seconds, tokens
 
 LANE_HEIGHT, LABEL_WIDTH, PLOT_WIDTH = 22, 150, 820
 # Call fields the page's script shows on click; prompt and answer text stay in the sections below.
@@ -86,11 +86,13 @@ def _findings_html(round_: int, findings: list[dict]) -> str:
 
 
 def _verdict_html(round_: int, verdict: dict) -> str:
-    css = "pass" if verdict["verdict"] == "pass" else "revise"
-    fixes = "".join(f"<li>{escape(f)}</li>" for f in verdict.get("fixes") or [])
-    return f'<p>critic round {round_}: <span class="{css}">{escape(verdict["verdict"])}</span></p>' + (
-        f"<ul>{fixes}</ul>" if fixes else ""
-    )
+    review = review_verdict(verdict)
+    parts = []
+    for who, said in (("checks", review.checks), ("critic", review.critic)):
+        css = "pass" if said == "pass" else "revise"
+        parts.append(f'{who} <span class="{css}">{escape(said)}</span>')
+    fixes = "".join(f"<li>{escape(f)}</li>" for f in review.fixes)
+    return f"<p>review round {round_}: {' · '.join(parts)}</p>" + (f"<ul>{fixes}</ul>" if fixes else "")
 
 
 def sections_html(report: RunReport) -> str:

@@ -31,7 +31,7 @@ from mlsd.graph.usage import totals, usage_entry
 from mlsd.llm.failures import as_mlsd_error
 from mlsd.llm.models import ChatFactory, with_trace_fields
 from mlsd.llm.pricing import usage_cost
-from mlsd.paths import user_file_mode, write_atomically
+from mlsd.paths import write_atomically
 from mlsd.prompts import (
     ARCHETYPE_IDS,
     Archetype,
@@ -397,10 +397,9 @@ def _save(req: ReviseRequest, doc: SavedDocument, text: str) -> Path | None:
     if current != doc.text:
         # Someone edited or revised it meanwhile: writing now would silently drop their change.
         raise OutputConflictError(f"output: {req.path} changed while it was being revised; nothing written")
-    mode = user_file_mode()
     backup = None
     if req.backup:
         backup = req.path.with_name(req.path.name + ".bak")
-        write_atomically(backup, doc.text, overwrite=True, mode=mode)
-    write_atomically(req.path, text, overwrite=True, mode=mode)
+        write_atomically(backup, doc.text, overwrite=True)
+    write_atomically(req.path, text, overwrite=True)
     return backup

@@ -19,7 +19,8 @@ class SectionHistory:
     number: int
     title: str
     drafts: list[dict] = field(default_factory=list)  # writer calls, oldest first
-    verdicts: dict[int, dict] = field(default_factory=dict)  # critic round → {"verdict", "fixes"}
+    # review round → {"verdict", "fixes", "failed_checks", "waived_checks"} (see review_verdict)
+    verdicts: dict[int, dict] = field(default_factory=dict)
     findings: dict[int, list[dict]] = field(default_factory=dict)  # verifier round → its findings
 
 
@@ -108,6 +109,35 @@ def run_label(run: dict) -> str:
         sections = ",".join(f"§{n}" for n in run.get("revised_sections") or [])
         label = f"revise {sections} of {run['revises']} · {label}"
     return label
+
+
+@dataclass(frozen=True)
+class ReviewVerdict:
+    """One section's review in one round: the deterministic checks' verdict and the critic's."""
+
+    checks: str  # "pass", "FAIL G4_…, S3_…" or "not recorded" (runs traced before checks were)
+    critic: str  # "pass", "REVISE" or "no verdict"
+    fixes: tuple[str, ...]
+    passed: bool  # True only when both passed: a failed check is never shown as a plain pass
+
+    @property
+    def line(self) -> str:
+        """``checks FAIL S3_labels · critic pass`` for one line of text."""
+        return f"checks {self.checks} · critic {self.critic}"
+
+
+def review_verdict(verdict: dict) -> ReviewVerdict:
+    """Both verdicts of one stored review entry (mlsd/runs/tracing.py ``_verdicts``)."""
+    critic = {"pass": "pass", "revise": "REVISE", None: "no verdict"}.get(verdict.get("verdict"), "?")
+    failed = verdict.get("failed_checks")
+    waived = verdict.get("waived_checks") or []
+    if failed is None:
+        checks = "not recorded"
+    else:
+        checks = f"FAIL {', '.join(failed)}" if failed else "pass"
+        checks += f" (waived by the critic: {', '.join(waived)})" if waived else ""
+    passed = critic == "pass" and failed == []
+    return ReviewVerdict(checks, critic, tuple(verdict.get("fixes") or ()), passed)
 
 
 def parse_time(stamp: str) -> datetime:

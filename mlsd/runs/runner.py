@@ -22,6 +22,7 @@ from mlsd.llm.failures import as_mlsd_error
 from mlsd.llm.models import ChatFactory
 from mlsd.prompts import template_versions
 from mlsd.records import Params, Record
+from mlsd.runs.interrupts import is_interruption
 from mlsd.runs.store import RunStore
 
 Progress = Callable[[str, dict], None]
@@ -279,6 +280,10 @@ async def _run_locked(
                 snapshot = await _stream(graph, snapshot, req, config, ctx, progress)
             state = snapshot.values
     except BaseException as exc:
+        if is_interruption(exc):
+            # Ctrl-C or SIGTERM (mlsd/runs/interrupts.py): every finished step is checkpointed.
+            store.finish(run_id, "interrupted", error="interrupted")
+            raise
         error = as_mlsd_error(exc)
         store.finish(run_id, "failed", error=str(error or exc)[:500])
         if error is not None and error.exit_code == 3:

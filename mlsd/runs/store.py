@@ -198,10 +198,11 @@ class RunStore:
             )
 
     def unfinished(self, run_key: str) -> RunRow | None:
-        """The newest run for this key that did not complete (crashed, killed, failed or paused)."""
+        """The newest unfinished run for this key (crashed, killed, interrupted, failed or paused)."""
         with closing(self._connect()) as conn:
             row = conn.execute(
-                "SELECT * FROM runs WHERE run_key = ? AND status IN ('running', 'failed', 'paused')"
+                "SELECT * FROM runs WHERE run_key = ?"
+                " AND status IN ('running', 'failed', 'interrupted', 'paused')"
                 " ORDER BY started_at DESC LIMIT 1",
                 (run_key,),
             ).fetchone()

@@ -59,8 +59,13 @@ def _findings(answer: str, keep_text: bool) -> list[dict] | None:
         return None
 
 
-def _verdicts(answer: str, keep_fixes: bool) -> list[dict] | None:
-    """The critic's per-section verdicts, read from its structured answer."""
+def _verdicts(answer: str, keep_fixes: bool, checks: list | None = None) -> list[dict] | None:
+    """The critic's per-section verdicts, read from its structured answer, with the checks it saw.
+
+    ``checks`` are the round's failed deterministic checks ([section, id, gate], from the critique
+    node's trace fields): a section the checks failed is never shown as a plain pass. A waiver
+    counts only for a non-gate check that failed in that section, as in agents/critic.py.
+    """
     try:
         report = json.loads(answer)
         sections = report["sections"]
@@ -68,9 +73,31 @@ def _verdicts(answer: str, keep_fixes: bool) -> list[dict] | None:
         if keep_fixes:
             for entry, section in zip(out, sections, strict=True):
                 entry["fixes"] = [str(f) for f in section.get("fixes") or []]
+        waivers = report.get("waivers") or []
+    except (ValueError, TypeError, KeyError, AttributeError):
+        if checks is None:
+            return None
+        out, waivers = [], []
+    if checks is None:
         return out
-    except (ValueError, TypeError, KeyError):
-        return None
+    waived = {(str(w.get("check_id")), w.get("section")) for w in waivers if isinstance(w, dict)}
+    by_number = {entry["number"]: entry for entry in out}
+    for entry in out:
+        entry["failed_checks"], entry["waived_checks"] = [], []
+    for section, check_id, gate in checks:
+        if not section:
+            continue  # a document-wide check (section 0) has no section to show it under
+        if section not in by_number:
+            by_number[section] = {
+                "number": section,
+                "verdict": None,
+                "failed_checks": [],
+                "waived_checks": [],
+            }
+            out.append(by_number[section])
+        key = "waived_checks" if not gate and (check_id, section) in waived else "failed_checks"
+        by_number[section][key].append(check_id)
+    return out
 
 
 # Told of every call as it starts and ends (kind, callback metadata, output tokens): the live
@@ -156,7 +183,7 @@ class CallRecorder(AsyncCallbackHandler):
         role = meta.get("mlsd_role") if answer else None
         verdicts = None
         if role == "critic":
-            verdicts = _verdicts(answer, self.log_prompts)
+            verdicts = _verdicts(answer, self.log_prompts, meta.get("mlsd_checks"))
         elif role == "verifier":
             verdicts = _findings(answer, self.log_prompts)
         messages = [
