@@ -112,3 +112,14 @@ def test_generate_prints_model_line_summary_and_next_steps(stub, tmp_path):
     assert err.splitlines()[0].startswith("model: ")
     assert "saved " in err and " calls · " in err and "tokens/s" in err
     assert "inspect: mlsd runs show " in err and "next: " not in err
+
+
+def test_dry_run_on_the_embedded_model_gives_its_own_estimate(monkeypatch):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(app, ["generate", str(EXAMPLE), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "SmolLM2-135M" in result.output and "14 calls" in result.output
+    assert "expect about" in result.output and "estimate for local" not in result.output
+    asked = CliRunner().invoke(app, ["generate", str(EXAMPLE), "--dry-run", "--max-revisions", "1"])
+    assert "up to 26 calls, 1 rewrite round" in asked.output

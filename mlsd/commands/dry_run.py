@@ -127,8 +127,13 @@ def print_dry_run(
     verify: bool = True,
     console: Console | None = None,
     max_revisions: int = 2,
+    estimate: list[str] | None = None,
 ) -> None:
-    """Print what a run would do and cost; make no model call."""
+    """Print what a run would do and cost; make no model call.
+
+    ``estimate`` replaces the token and call estimate (the embedded model's own, which knows its
+    short prompts and measured speed).
+    """
     console = console or Console()
     level, focus = params.seniority.value, params.focus_area.value if params.focus_area else None
     if forced:
@@ -157,5 +162,6 @@ def print_dry_run(
         b = budgets[spec.number]
         table.add_row(str(spec.number), spec.title, str(b.words), str(b.tokens), str(b.max_tokens))
     console.print(table)
-    for line in estimate_lines(record, params, model, archetype, forced, verify, max_revisions):
+    lines = estimate or estimate_lines(record, params, model, archetype, forced, verify, max_revisions)
+    for line in lines:
         console.print(line, markup=False, soft_wrap=True)

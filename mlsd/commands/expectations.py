@@ -56,9 +56,13 @@ def expectation(
         )
     seconds = bundled_seconds(params, max_revisions)
     tokens = small_model_output_tokens(params)
+    # Archetype, plan and twelve sections, then at most twelve rewrites per round.
+    calls = 14 + 12 * max_revisions
+    rounds = f", {'1 rewrite round' if max_revisions == 1 else f'{max_revisions} rewrite rounds'}"
     line = (
-        "model: embedded SmolLM2-135M (local, offline, no key) · expect about "
-        f"{clock_text(seconds)} on a 2-core machine · {DEMO_QUALITY}"
+        f"model: embedded SmolLM2-135M (local, offline, no key; {'up to ' if max_revisions else ''}"
+        f"{calls} calls{rounds if max_revisions else ''}) · expect about {clock_text(seconds)} "
+        f"on a 2-core machine · {DEMO_QUALITY}"
     )
     return line, Expectation(tokens * (1 + max_revisions), BUNDLED_TOKENS_PER_S)
 

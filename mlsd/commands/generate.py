@@ -109,7 +109,13 @@ def generate(
 
         model_name = endpoint.model if endpoint.provider == "openai" else "local"
         verifying = opt.verify_default(verify, endpoint.provider)
-        print_dry_run(rec, params, model_name, archetype, verifying, max_revisions=max_revisions)
+        rounds = opt.revisions_default(max_revisions, endpoint.provider)
+        own = None
+        if endpoint.provider == "local" and local_model is None:
+            from mlsd.commands.expectations import expectation
+
+            own = [expectation(endpoint, local_model, params, rounds)[0]]
+        print_dry_run(rec, params, model_name, archetype, verifying, max_revisions=rounds, estimate=own)
         return
     from mlsd.paths import document_path
 
