@@ -6,8 +6,12 @@ import signal
 import time
 from collections import Counter
 
+import pytest
 from helpers.crash import start, wait_for
 from test_batch import TOPICS, batch_agents, request_key
+
+# Slow tier (pyproject markers): SIGKILL mid-batch.
+pytestmark = pytest.mark.slow
 
 KEY = "sk-batchkill-SECRET-7"
 

@@ -11,7 +11,8 @@ from helpers.crash import DocumentWatcher, environment, start
 from helpers.reliability import EXAMPLE, KEY, leak_scan, record  # noqa: F401
 from helpers.stub_agents import agents
 
-pytestmark = pytest.mark.usefixtures("leak_scan")
+# Slow tier (pyproject markers): racing real processes.
+pytestmark = [pytest.mark.usefixtures("leak_scan"), pytest.mark.slow]
 
 DOC = Path("ml-system-designs") / "Meta" / "Design a News Feed ML Ranking System.md"
 TOPICS = Path(__file__).parent / "fixtures" / "batch_topics.jsonl"

@@ -17,7 +17,8 @@ from helpers.crash import Checkpoints, DocumentWatcher, Team, environment, kill,
 from helpers.reliability import EXAMPLE, KEY, leak_scan, record  # noqa: F401
 from helpers.stub_server import StubReply
 
-pytestmark = pytest.mark.usefixtures("leak_scan")
+# Slow tier (pyproject markers): SIGKILL at every kill point.
+pytestmark = [pytest.mark.usefixtures("leak_scan"), pytest.mark.slow]
 
 DOC = Path("ml-system-designs") / "Meta" / "Design a News Feed ML Ranking System.md"
 

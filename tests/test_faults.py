@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from mlsd.cli import app
 
-pytestmark = pytest.mark.usefixtures("leak_scan")
+# Slow tier (pyproject markers): injected faults with real client backoff.
+pytestmark = [pytest.mark.usefixtures("leak_scan"), pytest.mark.slow]
 
 TIMEOUT = "2"  # seconds per call: a "hang" (3 s) times out, a normal stub answer never does
 

@@ -24,7 +24,8 @@ from typer.testing import CliRunner
 
 from mlsd.cli import app
 
-pytestmark = pytest.mark.usefixtures("leak_scan")
+# Slow tier (pyproject markers): property-based fuzzing.
+pytestmark = [pytest.mark.usefixtures("leak_scan"), pytest.mark.slow]
 
 PATH_TRICKS = [
     "..",

@@ -15,6 +15,9 @@ from helpers.stub_agents import agents, brief_number, writer_requests
 
 from mlsd.runs.interrupts import Terminated, sigterm_cancels
 
+# Slow tier (pyproject markers): real SIGTERM and SIGINT.
+pytestmark = pytest.mark.slow
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "examples" / "meta-news-feed.json"
 KEY = "sk-signal-SECRET-77"
 

@@ -232,6 +232,7 @@ def test_at_a_terminal_feedback_is_applied_then_reviewed_again(cli, monkeypatch)
     assert (cli.out / DOC).is_file()
 
 
+@pytest.mark.slow  # SIGKILL of a real process at a pty prompt
 def test_sigkill_while_paused_at_the_prompt_then_resume_finishes(stub, tmp_path):
     server = stub(agents())
     home, content = tmp_path / "home", tmp_path / "content"

@@ -5,9 +5,13 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from helpers.crash import start, wait_for
 from helpers.scripted import section_body
 from helpers.stub_agents import agents, brief_number, writer_requests
+
+# Slow tier (pyproject markers): SIGKILL mid-run.
+pytestmark = pytest.mark.slow
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "examples" / "meta-news-feed.json"
 KEY = "sk-kill-SECRET-42"

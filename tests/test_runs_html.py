@@ -40,6 +40,7 @@ def test_the_page_is_self_contained_with_one_bar_per_call(stub, tmp_path):
         assert heading in text
 
 
+@pytest.mark.slow  # drives a real browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium (.ci/run installs Debian's)")
 def test_headless_chromium_renders_every_bar_and_saves_a_screenshot(stub, tmp_path):
     path, calls = page(stub, tmp_path)

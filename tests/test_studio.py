@@ -20,10 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 LANGGRAPH = Path(sys.executable).parent / "langgraph"
 KEY = "sk-studio-SECRET-9876543210"
 
-pytestmark = pytest.mark.skipif(
-    not LANGGRAPH.exists() or importlib.util.find_spec("langgraph_api") is None,
-    reason="langgraph-cli[inmem] is not installed (pip install -e '.[test]')",
-)
+# Slow tier (pyproject markers): starts the langgraph dev server.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not LANGGRAPH.exists() or importlib.util.find_spec("langgraph_api") is None,
+        reason="langgraph-cli[inmem] is not installed (pip install -e '.[test]')",
+    ),
+]
 
 
 def free_port() -> int:
