@@ -71,7 +71,11 @@ class SmallFact(BaseModel):
     name: str = Field(max_length=40, description="What is measured, e.g. 'Daily payments'.")
     # The pattern is part of the grammar llama.cpp derives from the schema: the value starts with a
     # digit, so a small model cannot fill it with words.
-    value: str = Field(max_length=24, pattern=r"^[0-9][0-9.,]{0,8} ?[A-Za-z%/ ][A-Za-z0-9%/ .]{0,14}$")
+    # Every string the pattern admits fits max_length, so the grammar's bound and pydantic's agree
+    # (a longer pattern let the embedded model write 25 characters against a 24-character limit).
+    value: str = Field(
+        max_length=30, pattern=r"^[0-9]{1,4}([.,][0-9]{1,3})?[kMB%]? ?[A-Za-z/%]{0,10}( ?[A-Za-z0-9/%]{1,8})?$"
+    )
 
 
 class SmallPlanAnswer(BaseModel):
