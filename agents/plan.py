@@ -74,7 +74,8 @@ class SmallFact(BaseModel):
     # Every string the pattern admits fits max_length, so the grammar's bound and pydantic's agree
     # (a longer pattern let the embedded model write 25 characters against a 24-character limit).
     value: str = Field(
-        max_length=30, pattern=r"^[0-9]{1,4}([.,][0-9]{1,3})?[kMB%]? ?[A-Za-z/%]{0,10}( ?[A-Za-z0-9/%]{1,8})?$"
+        max_length=30,
+        pattern=r"^[0-9]{1,4}([.,][0-9]{1,3})?[kMB%]? ?[A-Za-z/%]{0,10}( ?[A-Za-z0-9/%]{1,8})?$",
     )
 
 
