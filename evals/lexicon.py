@@ -206,7 +206,15 @@ ANSWER_MARKERS = (
 COMPONENTS: Lexicon = {
     "feature store": ("feature store", "feature service", "feature hydration"),
     "logging": ("logging", "event log*", "impression log*", "log stream", "logs"),
-    "training pipeline": ("training pipeline", "trainer", "training job", "offline training", "backtest*"),
+    "training pipeline": (
+        "training pipeline",
+        "trainer",
+        "training job",
+        "offline training",
+        "backtest*",
+        "distillation pipeline",
+        "teacher-student training",
+    ),
     "model registry": ("model registry", "model store", "model repository"),
     "index": ("ann index", "index", "vector index", "embedding index"),
     "cache": ("cache",),
@@ -226,6 +234,22 @@ COMPONENTS: Lexicon = {
     "monitoring": ("monitoring", "alerting", "dashboard"),
     "gateway": ("api gateway", "gateway", "load balancer", "aggregator"),
     "inference service": ("inference service", "model server", "inference server"),
+    # Components of systems without features (perception, speech, generative): the data the model
+    # learns from is versioned, labelled by people and sometimes run on the device.
+    "dataset store": (
+        "dataset version*",
+        "versioned dataset*",
+        "versioned audio dataset",
+        "dataset registry",
+    ),
+    "annotation": (
+        "annotation tool",
+        "annotation pipeline",
+        "annotation vendor*",
+        "labelling tool",
+        "labeling tool",
+    ),
+    "on-device runtime": ("on-device runtime", "on-device model", "device runtime", "edge runtime"),
 }
 
 TRAINING_SCALE_TERMS = (
