@@ -29,7 +29,7 @@ from mlsd.graph.state import DocState, WriteTask
 from mlsd.graph.usage import usage_entry
 from mlsd.llm.failures import TRANSIENT
 from mlsd.llm.models import with_trace_fields
-from mlsd.prompts import load_archetype, load_catalogue
+from mlsd.prompts import infer_archetype, load_archetype, load_catalogue
 from mlsd.prompts.timeplan import time_plan_for
 from mlsd.records import Params, Record
 
@@ -76,7 +76,15 @@ async def archetype(state: DocState, runtime: Runtime[RunContext]) -> dict:
 
 
 async def _classify(record: Record, ctx: RunContext) -> tuple[dict, dict]:
-    """One classification call: the choice and the state update carrying its usage."""
+    """One classification call: the choice and the state update carrying its usage.
+
+    A small model is not asked: the embedded 135M model filed a news feed under the generic
+    fallback, so the archetype's own match terms decide (ARCHITECTURE.md, "Small models").
+    """
+    if is_small_model(ctx.models.context_length):
+        guess, reason = infer_archetype(briefs.record_json(record))
+        note = f"archetype: {guess} by keyword match (no classification call on a small model)"
+        return {"id": guess, "reason": reason, "source": "keywords"}, {"notes": [note]}
     messages = archetype_messages(briefs.record_json(record))
     max_tokens, notes = call_budget(
         "archetype", ARCHETYPE_MAX_TOKENS, message_tokens(messages), ctx.models.context_length

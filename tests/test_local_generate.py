@@ -106,8 +106,9 @@ def test_full_local_document_at_e5_45(servers, tmp_path):
     assert found == list(SECTION_TITLES)
     assert sum(time_table_minutes(text)) == 45
     meta = yaml.safe_load(text.split("---\n")[1])
-    # Archetype, plan, twelve writers; a small model gets no LLM review (deterministic checks only).
-    assert meta["tokens"]["calls"] == 14
+    # Plan and twelve writers: a small model gets its archetype from keywords and no LLM review.
+    assert meta["tokens"]["calls"] == 13
+    assert meta["archetype"] == "ranking"
     assert meta["tokens"]["input_tokens"] > 3_000 and meta["tokens"]["output_tokens"] > 500
     assert meta["models"]["writer"].startswith("local/SmolLM2")
     assert meta["cost_usd"] == 0
@@ -125,7 +126,7 @@ def test_server_is_stopped_after_a_failed_run(servers, tmp_path, monkeypatch):
     async def broken(*_a, **_k):
         raise ModelCallError("model: planner failed (test)")
 
-    monkeypatch.setattr(nodes, "make_plan", broken)
+    monkeypatch.setattr(nodes, "make_small_plan", broken)  # the embedded model plans small
     result = CliRunner().invoke(app, ["generate", str(EXAMPLE), "--out-dir", str(tmp_path / "c")])
     assert result.exit_code == 3
     assert "planner failed (test)" in result.stderr

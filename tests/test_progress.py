@@ -119,7 +119,7 @@ def test_dry_run_on_the_embedded_model_gives_its_own_estimate(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     result = CliRunner().invoke(app, ["generate", str(EXAMPLE), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "SmolLM2-135M" in result.output and "14 calls" in result.output
+    assert "SmolLM2-135M" in result.output and "13 calls" in result.output
     assert "expect about" in result.output and "estimate for local" not in result.output
     asked = CliRunner().invoke(app, ["generate", str(EXAMPLE), "--dry-run", "--max-revisions", "1"])
-    assert "up to 26 calls, 1 rewrite round" in asked.output
+    assert "up to 25 calls, 1 rewrite round" in asked.output

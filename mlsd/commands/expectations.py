@@ -19,7 +19,6 @@ BUNDLED_TOKENS_PER_S = 30.0
 BUNDLED_STARTUP_S = 6.0
 # A small model's plan answer (bounded by agents.plan.SmallInterviewPlan) is about this long.
 SMALL_PLAN_TOKENS = 350
-SMALL_ARCHETYPE_TOKENS = 30
 DEMO_QUALITY = "demo quality: proves the pipeline; use a capable model for real documents"
 
 
@@ -29,7 +28,7 @@ def small_model_output_tokens(params: Params) -> int:
     focus = params.focus_area.value if params.focus_area else None
     budgets = section_budgets(params.duration, level, focus)
     sections = sum(min(b.tokens, SMALL_WRITER_MAX_TOKENS) for b in budgets.values())
-    return SMALL_ARCHETYPE_TOKENS + SMALL_PLAN_TOKENS + sections
+    return SMALL_PLAN_TOKENS + sections
 
 
 def bundled_seconds(params: Params, max_revisions: int) -> float:
@@ -38,7 +37,7 @@ def bundled_seconds(params: Params, max_revisions: int) -> float:
     A rewrite round redoes at most every section, so each round adds up to one draft's time.
     """
     tokens = small_model_output_tokens(params)
-    drafts = tokens - SMALL_PLAN_TOKENS - SMALL_ARCHETYPE_TOKENS
+    drafts = tokens - SMALL_PLAN_TOKENS
     return BUNDLED_STARTUP_S + (tokens + max_revisions * drafts) / BUNDLED_TOKENS_PER_S
 
 
@@ -56,8 +55,8 @@ def expectation(
         )
     seconds = bundled_seconds(params, max_revisions)
     tokens = small_model_output_tokens(params)
-    # Archetype, plan and twelve sections, then at most twelve rewrites per round.
-    calls = 14 + 12 * max_revisions
+    # The plan and twelve sections (the archetype by keywords), then at most twelve rewrites a round.
+    calls = 13 + 12 * max_revisions
     rounds = f", {'1 rewrite round' if max_revisions == 1 else f'{max_revisions} rewrite rounds'}"
     line = (
         f"model: embedded SmolLM2-135M (local, offline, no key; {'up to ' if max_revisions else ''}"
@@ -75,7 +74,7 @@ def next_steps(record: str) -> list[str]:
         ("llama.cpp", "http://localhost:8080/v1", "local"),
     ]
     return [
-        "next: for a real document, point mlsd at a capable model (same record, same flags):",
+        "next: for a real document, point mlsd at a capable model (same record; add your flags):",
         f"  OpenAI     OPENAI_API_KEY=sk-... mlsd generate {record}",
         *(f"  {name:<10} mlsd generate {record} --base-url {url} --model {m}" for name, url, m in servers),
     ]

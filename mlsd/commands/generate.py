@@ -260,7 +260,9 @@ def unresolved_line(review: dict, max_revisions: int) -> str:
             for c in review.get("failed_checks", [])
             if c["section"] == number and (c["id"], number) not in waived
         ]
-        who = ([f"checks {', '.join(failed)}"] if failed else []) + (["critic"] if number in revise else [])
+        # Beyond three ids the count says enough; `mlsd runs show` lists them all.
+        named = ", ".join(failed) if len(failed) <= 3 else f"{len(failed)} failed"
+        who = ([f"checks {named}"] if failed else []) + (["critic"] if number in revise else [])
         if TRUNCATED_FIX in flagged.get("fixes", []):
             who.append("cut off at its length limit")
         told.append(f"§{number} ({'; '.join(who) or 'verifier'})")
