@@ -68,13 +68,7 @@ def generate(
     strategy: Annotated[
         str, typer.Option(help="multi-agent, or single-shot (the seed's prompt in one call: the baseline).")
     ] = "multi-agent",
-    log_prompts: Annotated[
-        bool | None,
-        typer.Option(
-            "--log-prompts/--no-log-prompts",
-            help="Store prompt and answer text in runs.db (env MLSD_NO_LOG_PROMPTS=1 turns it off).",
-        ),
-    ] = None,
+    log_prompts: opt.LogPrompts = None,
     archetype: opt.Archetype = None,
     verify: opt.Verify = None,
     review_plan: opt.ReviewPlan = False,

@@ -25,6 +25,13 @@ WriterConcurrency = Annotated[
     int | None, typer.Option(min=1, help="Writers in flight per document (default: all).")
 ]
 Debug = Annotated[bool, typer.Option(help="Show tracebacks.")]
+LogPrompts = Annotated[
+    bool | None,
+    typer.Option(
+        "--log-prompts/--no-log-prompts",
+        help="Store prompt and answer text in runs.db (env MLSD_NO_LOG_PROMPTS=1 turns it off).",
+    ),
+]
 Archetype = Annotated[
     str | None,
     typer.Option(

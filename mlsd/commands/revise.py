@@ -32,13 +32,7 @@ def revise(
     provider: opt.Provider = "auto",
     local_model: opt.LocalModel = None,
     timeout: opt.Timeout = 120.0,
-    log_prompts: Annotated[
-        bool | None,
-        typer.Option(
-            "--log-prompts/--no-log-prompts",
-            help="Store prompt and answer text in runs.db (env MLSD_NO_LOG_PROMPTS=1 turns it off).",
-        ),
-    ] = None,
+    log_prompts: opt.LogPrompts = None,
     debug: opt.Debug = False,
 ) -> None:
     """Rewrite only the given sections of a saved document, following your note; saved in place."""
