@@ -255,8 +255,8 @@ def unresolved_line(review: dict, max_revisions: int) -> str:
             if c["section"] == number and (c["id"], number) not in waived
         ]
         # Beyond three ids the count says enough; `mlsd runs show` lists them all.
-        named = ", ".join(failed) if len(failed) <= 3 else f"{len(failed)} failed"
-        who = ([f"checks {named}"] if failed else []) + (["critic"] if number in revise else [])
+        named = f"checks {', '.join(failed)}" if len(failed) <= 3 else f"{len(failed)} failed checks"
+        who = ([named] if failed else []) + (["critic"] if number in revise else [])
         if TRUNCATED_FIX in flagged.get("fixes", []):
             who.append("cut off at its length limit")
         told.append(f"§{number} ({'; '.join(who) or 'verifier'})")
