@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -143,3 +144,36 @@ def plan_error(exc: ValueError) -> str:
         # Items are counted from 1, as a person counts the entries of a YAML list.
         where += f" item {part + 1}" if isinstance(part, int) else f"{', ' if where else ''}{part}"
     return f"{where or 'plan'}: {first['msg']}"
+
+
+_NUMBER = re.compile(r"\$?\d[\d.,]*\s?[kKMB%]?")
+
+
+def _numbers(text: str) -> set[str]:
+    return {m.group(0).strip().rstrip(".,") for m in _NUMBER.finditer(text)}
+
+
+def stale_mentions(before: dict, after: dict) -> list[str]:
+    """Where an edited plan still states a number the user changed in a fact's value.
+
+    A fact's number is often repeated in key points and other derivations; editing only the fact
+    leaves writers with both. One line per changed number, e.g. "fact 'Label budget' no longer
+    says $0.05, but §3 key point 2 still says it".
+    """
+    old = {f["name"]: f["value"] for f in before.get("facts", [])}
+    places = [("the framing", after.get("framing", "")), ("the ML objective", after.get("ml_objective", ""))]
+    for f in after.get("facts", []):
+        places.append((f"fact '{f['name']}'", f"{f['value']} {f.get('derivation', '')}"))
+    for section in after.get("sections", []):
+        places += [(f"§{section['number']} key point {i}", p) for i, p in enumerate(section["key_points"], 1)]
+    lines = []
+    for fact in after.get("facts", []):
+        gone = _numbers(old.get(fact["name"], "")) - _numbers(fact["value"])
+        for number in sorted(n for n in gone if any(c.isdigit() for c in n) and len(n) >= 2):
+            where = [label for label, text in places if number in _numbers(text)]
+            if where:
+                said = f"fact '{fact['name']}' no longer says {number}"
+                lines.append(
+                    f"{said}, but {', '.join(where)} still {'says' if len(where) == 1 else 'say'} it"
+                )
+    return lines

@@ -166,6 +166,7 @@ def test_review_without_a_terminal_pauses_then_the_flags_continue(cli, tmp_path)
     edited.write_text(result.stdout.replace("≈700k QPS", "≈930k QPS"))
     result = cli("generate", "--resume", run_id, "--plan", edited)
     assert result.exit_code == 0, result.output
+    assert "no longer says" not in result.stderr  # every mention was edited: nothing stale
     assert all("≈930k QPS" in prompt_text(r) for r in writer_requests(cli.server))
     assert "plan: edited in review" in (cli.out / DOC).read_text()
 

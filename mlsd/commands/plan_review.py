@@ -16,7 +16,7 @@ from pathlib import Path
 
 import typer
 
-from mlsd.commands.common import err_console
+from mlsd.commands.common import err_console, warn
 from mlsd.commands.plan_file import load_plan_file, parse_plan, plan_yaml
 from mlsd.errors import InputError
 
@@ -80,6 +80,7 @@ def review(paused: dict, run_id: str) -> dict:
             if edited is None:
                 err_console.print(continue_commands(run_id), markup=False)
                 raise typer.Exit(2)
+            warn_stale(paused["plan"], edited)
             return {"action": "edit", "plan": edited}
         if choice in ("f", "feedback"):
             text = _ask("Feedback for the planner (one line): ", lower=False)
@@ -162,4 +163,21 @@ def resume_decision(
         if not feedback.strip():
             raise InputError("--plan-feedback", "is empty")
         return {"action": "feedback", "text": feedback.strip()}
-    return {"action": "edit", "plan": load_plan_file(plan)}
+    edited = load_plan_file(plan)
+    import asyncio
+
+    from mlsd.runs.runner import stored_state
+
+    warn_stale(asyncio.run(stored_state(home, row.id)).get("plan") or {}, edited)
+    return {"action": "edit", "plan": edited}
+
+
+def warn_stale(before: dict, after: dict) -> None:
+    """Say where an edited plan still repeats a number the user changed.
+
+    A warning, not an error: the old figure may be meant (a baseline, a before-and-after).
+    """
+    from mlsd.agents.plan import stale_mentions
+
+    for line in stale_mentions(before, after):
+        warn(f"plan: {line}")
