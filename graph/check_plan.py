@@ -16,8 +16,8 @@ from mlsd.agents.plan import InterviewPlan
 from mlsd.agents.planner import make_plan, planner_messages
 from mlsd.agents.small_model import is_small_model
 from mlsd.agents.verifier import PlanVerification, as_fix, verifier_messages, verify_section
-from mlsd.agents.writer import writer_prefix
 from mlsd.graph.context import RunContext
+from mlsd.graph.nodes import plan_update
 from mlsd.graph.state import DocState
 from mlsd.graph.usage import usage_entry
 from mlsd.llm.models import with_trace_fields
@@ -90,12 +90,6 @@ async def check_plan(state: DocState, runtime: Runtime[RunContext]) -> dict:
         "usage": [*usage, *update["usage"]],
         "notes": [*notes, *update["notes"], note],
     }
-
-
-def plan_update(record: Record, params: Params, plan: InterviewPlan, small: bool = False) -> dict:
-    """The state update for a new plan: the plan and the writers' shared prefix built from it."""
-    system, user = writer_prefix(record, params, plan, small)
-    return {"plan": plan.model_dump(mode="json"), "writer_prefix": [system, user]}
 
 
 async def revise_plan(

@@ -114,9 +114,18 @@ def _given_plan(state: DocState, small: bool) -> dict:
     given = InterviewPlan.model_validate(
         {**state["given_plan"], "archetype": chosen["id"], "archetype_reason": chosen["reason"]}
     )
-    system, user = writer_prefix(record, params, given, small)
     note = "plan: from the user's plan file (no planner call, no plan check)"
-    return {"plan": given.model_dump(mode="json"), "writer_prefix": [system, user], "notes": [note]}
+    return {**plan_update(record, params, given, small), "notes": [note]}
+
+
+def plan_update(record: Record, params: Params, plan: InterviewPlan, small: bool = False) -> dict:
+    """The state update for a new plan: the plan and the writers' shared prefix built from it.
+
+    Every node that sets a plan (planning, its reuse in a batch, the plan check's repair, the
+    plan review) goes through here, so the prefix always matches the plan it was built from.
+    """
+    system, user = writer_prefix(record, params, plan, small)
+    return {"plan": plan.model_dump(mode="json"), "writer_prefix": [system, user]}
 
 
 async def _fresh_plan(state: DocState, ctx: RunContext) -> dict:
@@ -124,12 +133,12 @@ async def _fresh_plan(state: DocState, ctx: RunContext) -> dict:
     chosen = state["archetype"]
     context = ctx.models.context_length
     small = is_small_model(context)
+    archetype = load_archetype(chosen["id"])
     values_for = briefs.small_planner_values if small else briefs.planner_values
-    messages = planner_messages(values_for(record, params, load_archetype(chosen["id"])), small)
+    messages = planner_messages(values_for(record, params, archetype), small)
     max_tokens, notes = call_budget(
         "plan", PLANNER_MAX_TOKENS, message_tokens(messages), context, structured=True
     )
-    archetype = load_archetype(chosen["id"])
     model = ctx.models.chat("planner", max_tokens)
     if small:
         result, raw = await make_small_plan(model, messages, archetype)
@@ -138,10 +147,8 @@ async def _fresh_plan(state: DocState, ctx: RunContext) -> dict:
     result = InterviewPlan.model_validate(
         {**result.model_dump(), "archetype": chosen["id"], "archetype_reason": chosen["reason"]}
     )
-    system, user = writer_prefix(record, params, result, small)
     return {
-        "plan": result.model_dump(mode="json"),
-        "writer_prefix": [system, user],
+        **plan_update(record, params, result, small),
         "usage": [usage_entry("plan", ctx.models.model_names["planner"], raw)],
         "notes": notes,
     }

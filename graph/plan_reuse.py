@@ -22,8 +22,8 @@ from mlsd.agents.budgets import PLANNER_MAX_TOKENS, call_budget, message_tokens
 from mlsd.agents.level_planner import combine, level_planner_messages, make_level_plan
 from mlsd.agents.plan import InterviewPlan
 from mlsd.agents.small_model import is_small_model
-from mlsd.agents.writer import writer_prefix
 from mlsd.clock import stamp
+from mlsd.graph.nodes import plan_update
 from mlsd.graph.usage import usage_entry
 from mlsd.prompts import load_template
 from mlsd.records import Params, Record
@@ -152,8 +152,7 @@ async def _level_plan(state: dict, ctx, source: str, shared: InterviewPlan) -> d
 def _update(
     record, params, plan: InterviewPlan, usage: list, notes: list, source: str | None, small: bool
 ) -> dict:
-    system, user = writer_prefix(record, params, plan, small)
-    update = {"plan": plan.model_dump(mode="json"), "writer_prefix": [system, user], "usage": usage}
+    update = {**plan_update(record, params, plan, small), "usage": usage}
     if source:
         ref = load_template("level_planner").ref
         note = f"plan: framing, facts and architecture reused from run {source}; key points by {ref}"

@@ -23,9 +23,9 @@ from langgraph.types import Send, interrupt
 
 from mlsd.agents.plan import InterviewPlan, checked_plan, plan_error
 from mlsd.agents.small_model import is_small_model
-from mlsd.graph.check_plan import plan_update, revise_plan
+from mlsd.graph.check_plan import revise_plan
 from mlsd.graph.context import RunContext
-from mlsd.graph.nodes import fan_out
+from mlsd.graph.nodes import fan_out, plan_update
 from mlsd.graph.state import DocState
 from mlsd.prompts import load_archetype
 from mlsd.prompts.timeplan import time_plan_for
