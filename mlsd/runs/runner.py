@@ -126,6 +126,27 @@ def recursion_limit(max_revisions: int) -> int:
     return 8 + 4 * (max_revisions + 1) + 2 * (max_revisions + 1) + 4
 
 
+def recorded_end(
+    store: RunStore, run_id: str, exc: BaseException, resume: str | None = None
+) -> BaseException:
+    """Record how a run that raised ended, and return what to raise in its place.
+
+    Ctrl-C or SIGTERM (mlsd/runs/interrupts.py) is ``interrupted``: every finished step is
+    checkpointed. Anything else is ``failed``, raised as its one-line MlsdError; an endpoint
+    failure (exit 3) gets the ``resume`` hint appended when the run can be resumed.
+    """
+    if is_interruption(exc):
+        store.finish(run_id, "interrupted", error="interrupted")
+        return exc
+    error = as_mlsd_error(exc)
+    store.finish(run_id, "failed", error=str(error or exc)[:500])
+    if error is None:
+        return exc
+    if error.exit_code == 3 and resume:
+        return type(error)(f"{error}; {resume}")
+    return error
+
+
 def stored_inputs(store: RunStore, ref: str) -> tuple[str, Record, Params, Path | None]:
     """The one reader of a stored run's inputs: its id, record, parameters and output folder."""
     row = store.get(ref)
@@ -280,17 +301,10 @@ async def _run_locked(
                 snapshot = await _stream(graph, snapshot, req, config, ctx, progress)
             state = snapshot.values
     except BaseException as exc:
-        if is_interruption(exc):
-            # Ctrl-C or SIGTERM (mlsd/runs/interrupts.py): every finished step is checkpointed.
-            store.finish(run_id, "interrupted", error="interrupted")
+        raised = recorded_end(store, run_id, exc, resume=f"resume with: mlsd generate --resume {run_id}")
+        if raised is exc:
             raise
-        error = as_mlsd_error(exc)
-        store.finish(run_id, "failed", error=str(error or exc)[:500])
-        if error is not None and error.exit_code == 3:
-            raise type(error)(f"{error}; resume with: mlsd generate --resume {run_id}") from exc
-        if error is not None and error is not exc:
-            raise error from exc
-        raise
+        raise raised from exc
     usage = totals(state.get("usage", []))
     if snapshot.interrupts:
         # Waiting for the user: the checkpoint holds the pause, `--resume` continues it.

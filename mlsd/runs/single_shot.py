@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mlsd.agents.single_shot import generate_single_shot, output_path
-from mlsd.llm.failures import as_mlsd_error
 from mlsd.llm.models import ChatFactory
 from mlsd.paths import write_atomically
-from mlsd.runs.interrupts import is_interruption
-from mlsd.runs.runner import Progress, RunOutcome, RunRequest, resolve_run, run_lock
+from mlsd.runs.runner import Progress, RunOutcome, RunRequest, recorded_end, resolve_run, run_lock
 from mlsd.runs.store import RunStore
 
 
@@ -34,14 +32,10 @@ async def run_single_shot(
             path = output_path(req.out_dir, req.record, req.params)
             write_atomically(path, document, overwrite=req.force)
         except BaseException as exc:
-            if is_interruption(exc):
-                store.finish(run_id, "interrupted", error="interrupted")
+            raised = recorded_end(store, run_id, exc)
+            if raised is exc:
                 raise
-            error = as_mlsd_error(exc)
-            store.finish(run_id, "failed", error=str(error or exc)[:500])
-            if error is not None and error is not exc:
-                raise error from exc
-            raise
+            raise raised from exc
         finally:
             closer = getattr(models, "aclose", None)
             if closer:
