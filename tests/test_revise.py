@@ -271,3 +271,21 @@ def test_splice_keeps_code_parts_when_the_prose_around_them_was_empty():
 
 
 DIAGRAM = "### System diagram\n\n```mermaid\nflowchart LR\n    a --> b\n```"
+
+
+def test_a_revision_stopped_by_ctrl_c_is_recorded_as_interrupted_and_writes_nothing(stub, cli, monkeypatch):
+    import mlsd.runs.revise as revise_module
+
+    path, _ = generate(cli)
+    before = path.read_text()
+
+    async def ctrl_c(*_args, **_kwargs):
+        raise KeyboardInterrupt  # the user pressed Ctrl-C while the writer was answering
+
+    monkeypatch.setattr(revise_module, "write_section", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        _revise_direct(stub(agents()), path, [4], 0)
+    with sqlite3.connect(home() / "runs.db") as conn:
+        status = conn.execute("SELECT status FROM runs WHERE strategy = 'revise'").fetchone()[0]
+    assert status == "interrupted"
+    assert path.read_text() == before

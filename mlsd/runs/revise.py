@@ -28,7 +28,6 @@ from mlsd.clock import stamp, utc_now
 from mlsd.errors import InputError, OutputConflictError
 from mlsd.graph.review import TRUNCATED_FIX, check_params, critic_review
 from mlsd.graph.usage import totals, usage_entry
-from mlsd.llm.failures import as_mlsd_error
 from mlsd.llm.models import ChatFactory, with_trace_fields
 from mlsd.llm.pricing import usage_cost
 from mlsd.paths import write_atomically
@@ -41,7 +40,7 @@ from mlsd.prompts import (
     template_versions,
 )
 from mlsd.records import Frequency, Params, Record, make_params, validate_record
-from mlsd.runs.runner import REVISE_STRATEGY, new_run_id, stored_inputs, stored_state
+from mlsd.runs.runner import REVISE_STRATEGY, new_run_id, recorded_end, stored_inputs, stored_state
 from mlsd.runs.saved_document import SavedDocument, parse_saved
 from mlsd.runs.store import RunStore
 from mlsd.runs.tracing import CallRecorder
@@ -167,11 +166,11 @@ async def revise_document(
     try:
         outcome = await _revise(req, doc, sections, inputs, _TracedModels(models, recorder), run_id)
     except BaseException as exc:
-        error = as_mlsd_error(exc)
-        store.finish(run_id, "failed", error=str(error or exc)[:500])
-        if error is not None and error is not exc:
-            raise error from exc
-        raise
+        # A revision is not resumable, so no resume hint; Ctrl-C or SIGTERM is still `interrupted`.
+        raised = recorded_end(store, run_id, exc)
+        if raised is exc:
+            raise
+        raise raised from exc
     finally:
         store.close()
         closer = getattr(models, "aclose", None)
