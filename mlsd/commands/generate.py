@@ -42,11 +42,9 @@ def _record_and_params(record: str | None, seniority, focus_area, duration) -> t
 @one_line_errors()
 def generate(
     record: Annotated[str | None, typer.Argument(help="Record JSON file, or - for stdin.")] = None,
-    seniority: Annotated[str, typer.Option(help="E5, E6, E7 or E8.")] = "E7",
-    focus_area: Annotated[
-        str | None, typer.Option(help="deep_learning, optimization, evaluation or algorithms.")
-    ] = None,
-    duration: Annotated[str, typer.Option(help="Interview length: 45, 60 or 90 (minutes).")] = "60min",
+    seniority: opt.Seniority = "E7",
+    focus_area: opt.FocusArea = None,
+    duration: opt.Duration = "60min",
     out_dir: opt.OutDir = Path("content"),
     model: opt.Model = None,
     planner_model: opt.PlannerModel = None,
@@ -78,6 +76,7 @@ def generate(
     debug: opt.Debug = False,
 ) -> None:
     """Generate one interview-prep document from a JSON record."""
+    from mlsd.commands.expectations import expectation
     from mlsd.commands.plan_review import resume_decision
     from mlsd.settings import choose_endpoint, mlsd_home, prompt_logging
 
@@ -86,6 +85,7 @@ def generate(
         raise InputError("--review-plan" if review_plan else "--plan", "only with --strategy multi-agent")
     decision = resume_decision(mlsd_home(), resume, accept_plan, plan, plan_feedback)
     endpoint = choose_endpoint(provider, model, base_url)
+    rounds = opt.revisions_default(max_revisions, endpoint.provider)
     roles = {"planner": planner_model, "writer": writer_model, "critic": critic_model}
     if resume:
         rec, params, stored_out_dir = _resumed_inputs(resume, mlsd_home())
@@ -103,11 +103,8 @@ def generate(
 
         model_name = endpoint.model if endpoint.provider == "openai" else "local"
         verifying = opt.verify_default(verify, endpoint.provider)
-        rounds = opt.revisions_default(max_revisions, endpoint.provider)
         own = None
         if endpoint.provider == "local" and local_model is None:
-            from mlsd.commands.expectations import expectation
-
             own = [expectation(endpoint, local_model, params, rounds)[0]]
         print_dry_run(rec, params, model_name, archetype, verifying, max_revisions=rounds, estimate=own)
         return
@@ -123,10 +120,8 @@ def generate(
         return
     if endpoint.notice:
         warn(endpoint.notice)
-    from mlsd.commands.expectations import expectation
     from mlsd.runs.runner import RunRequest
 
-    rounds = opt.revisions_default(max_revisions, endpoint.provider)
     line, expect = expectation(endpoint, local_model, params, rounds)
     err_console.print(line, markup=False, highlight=False)
 

@@ -9,6 +9,10 @@ from typing import Annotated
 import typer
 
 OutDir = Annotated[Path, typer.Option(help="Root folder for documents.")]
+# One document's parameters (`generate`, `plan`); batch takes comma-separated lists of them.
+Seniority = Annotated[str, typer.Option(help="E5, E6, E7 or E8.")]
+FocusArea = Annotated[str | None, typer.Option(help="deep_learning, optimization, evaluation or algorithms.")]
+Duration = Annotated[str, typer.Option(help="Interview length: 45, 60 or 90 (minutes).")]
 Model = Annotated[str | None, typer.Option(help="Model for every role (env MLSD_MODEL).")]
 PlannerModel = Annotated[str | None, typer.Option(help="Model for the planner.")]
 WriterModel = Annotated[str | None, typer.Option(help="Model for the section writers.")]

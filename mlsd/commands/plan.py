@@ -17,11 +17,9 @@ from mlsd.errors import InputError
 @one_line_errors()
 def plan(
     record: Annotated[str, typer.Argument(help="Record JSON file, or - for stdin.")],
-    seniority: Annotated[str, typer.Option(help="E5, E6, E7 or E8.")] = "E7",
-    focus_area: Annotated[
-        str | None, typer.Option(help="deep_learning, optimization, evaluation or algorithms.")
-    ] = None,
-    duration: Annotated[str, typer.Option(help="Interview length: 45, 60 or 90 (minutes).")] = "60min",
+    seniority: opt.Seniority = "E7",
+    focus_area: opt.FocusArea = None,
+    duration: opt.Duration = "60min",
     out: Annotated[Path | None, typer.Option(help="Write the YAML here (default: stdout).")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing --out file.")] = False,
     model: opt.Model = None,
