@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers.cli import cli_invoker
 from helpers.stub_agents import agents
 from helpers.stub_server import StubReply
 from typer.testing import CliRunner
@@ -21,17 +22,7 @@ KEY = "sk-cli-SECRET-abcdef"
 
 @pytest.fixture
 def cli(stub, monkeypatch, tmp_path):
-    server = stub(agents())
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    runner = CliRunner()
-
-    def invoke(*args, input=None):
-        return runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
-
-    invoke.server = server
-    invoke.out = tmp_path / "content"
-    return invoke
+    return cli_invoker(stub(agents()), monkeypatch, tmp_path / "content", KEY)
 
 
 def headings(text):

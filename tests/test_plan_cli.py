@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers.cli import cli_invoker
 from helpers.crash import environment
 from helpers.scripted import plan_json
 from helpers.stub_agents import agents, writer_requests
 from helpers.stub_server import content_text
 from test_cli import EXAMPLE, KEY
-from typer.testing import CliRunner
 
-from mlsd.cli import app
 from mlsd.commands import plan_review
 from mlsd.commands.plan_file import plan_yaml
 from mlsd.runs.store import RunStore
@@ -40,17 +39,7 @@ target.write_text(eval(edits[n]))
 
 @pytest.fixture
 def cli(stub, monkeypatch, tmp_path):
-    server = stub(agents())
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    runner = CliRunner()
-
-    def invoke(*args, input=None):
-        return runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
-
-    invoke.server = server
-    invoke.out = tmp_path / "content"
-    return invoke
+    return cli_invoker(stub(agents()), monkeypatch, tmp_path / "content", KEY)
 
 
 def schemas(server, since=0):

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers.cli import cli_invoker
 from helpers.scripted import critic_json
 from helpers.stub_agents import agents, brief_number, writer_requests
-from typer.testing import CliRunner
 
-from mlsd.cli import app
 from mlsd.evals.markdown import split_front_matter
 from mlsd.llm.models import ModelConfig, OpenAIChatFactory
 from mlsd.paths import new_file_mode
@@ -30,16 +29,7 @@ def home() -> Path:
 
 @pytest.fixture
 def cli(stub, monkeypatch, tmp_path):
-    server = stub(agents())
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-    invoke.server, invoke.out = server, tmp_path / "content"
-    return invoke
+    return cli_invoker(stub(agents()), monkeypatch, tmp_path / "content", KEY)
 
 
 def generate(cli) -> tuple[Path, str]:
